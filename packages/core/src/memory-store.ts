@@ -1,0 +1,166 @@
+import { ExpiryQueue } from "./expiry-queue.js";
+import type { SessionStore, StoredSession, StoredSessionEntry } from "./store.js";
+
+/** Options for {@link MemoryStore}. */
+export interface MemoryStoreOptions {
+  /**
+   * Most sessions kept at once. When a new session would exceed it, expired records are swept
+   * first; if the store is still full, the live session closest to its expiry is evicted.
+   */
+  maxSessions?: number;
+  /** The clock, in milliseconds since the epoch. Inject one in tests. */
+  now?: () => number;
+}
+
+/** Defaults of {@link MemoryStoreOptions}. */
+export const MEMORY_STORE_DEFAULTS = { maxSessions: 100_000 } as const;
+
+/** How many expired records one write sweeps at most, so no single call pays for a backlog. */
+const SWEEP_BATCH = 64;
+
+/**
+ * Sessions in process memory: the default store for tests and development.
+ *
+ * Sessions vanish when the process stops. It is bounded (`maxSessions`), expires records in
+ * O(expired) through a priority queue instead of scanning every record, keeps a per-user
+ * index, and starts no timer, so it never keeps a process alive.
+ *
+ * @example
+ * ```ts
+ * const manager = new SessionManager({ store: new MemoryStore({ maxSessions: 10_000 }) });
+ * ```
+ */
+export class MemoryStore implements SessionStore {
+  readonly #records = new Map<string, StoredSession>();
+  readonly #byUser = new Map<string, Set<string>>();
+  readonly #expiry = new ExpiryQueue();
+  readonly #maxSessions: number;
+  readonly #now: () => number;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    const maxSessions = options.maxSessions ?? MEMORY_STORE_DEFAULTS.maxSessions;
+    if (!Number.isInteger(maxSessions) || maxSessions < 1) {
+      throw new RangeError(`MemoryStore: maxSessions must be a positive integer, got ${maxSessions}`);
+    }
+    this.#maxSessions = maxSessions;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** How many records are held, including expired ones not yet swept. */
+  get size(): number {
+    return this.#records.size;
+  }
+
+  async get(id: string): Promise<StoredSession | null> {
+    return this.#live(id) ?? null;
+  }
+
+  async create(id: string, record: StoredSession): Promise<void> {
+    this.sweep(SWEEP_BATCH);
+    if (!this.#records.has(id) && this.#records.size >= this.#maxSessions) {
+      this.sweep(Number.POSITIVE_INFINITY);
+      if (this.#records.size >= this.#maxSessions) this.#evictSoonestExpiring();
+    }
+    this.#put(id, { ...record });
+  }
+
+  async update(id: string, record: StoredSession, expectedVersion: number): Promise<boolean> {
+    const current = this.#live(id);
+    if (current === undefined || current.version !== expectedVersion) return false;
+    this.#put(id, { ...record, version: expectedVersion + 1 });
+    this.sweep(SWEEP_BATCH);
+    return true;
+  }
+
+  async delete(id: string): Promise<void> {
+    this.#remove(id);
+  }
+
+  async listByUser(userId: string): Promise<StoredSessionEntry[]> {
+    const entries: StoredSessionEntry[] = [];
+    for (const id of this.#byUser.get(userId) ?? []) {
+      const record = this.#live(id);
+      if (record !== undefined) entries.push({ id, record: { ...record } });
+    }
+    return entries;
+  }
+
+  async deleteByUser(userId: string, exceptId?: string): Promise<number> {
+    let deleted = 0;
+    for (const id of [...(this.#byUser.get(userId) ?? [])]) {
+      if (id === exceptId) continue;
+      if (this.#live(id) !== undefined) deleted++;
+      this.#remove(id);
+    }
+    return deleted;
+  }
+
+  /**
+   * Removes up to `limit` expired records. Writes call it with a small batch; call it yourself
+   * to drain everything at once. Resolves how many records were removed.
+   */
+  sweep(limit = Number.POSITIVE_INFINITY): number {
+    const now = this.#now();
+    let removed = 0;
+    while (removed < limit) {
+      const due = this.#expiry.popDue(now);
+      if (due === undefined) break;
+      const record = this.#records.get(due.id);
+      if (record !== undefined && record.expiresAt <= now) {
+        this.#remove(due.id);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  #live(id: string): StoredSession | undefined {
+    const record = this.#records.get(id);
+    if (record === undefined) return undefined;
+    if (record.expiresAt <= this.#now()) {
+      this.#remove(id);
+      return undefined;
+    }
+    return record;
+  }
+
+  #put(id: string, record: StoredSession): void {
+    const previous = this.#records.get(id);
+    if (previous?.userId != null && previous.userId !== record.userId) {
+      this.#unindex(previous.userId, id);
+    }
+    this.#records.set(id, record);
+    if (record.userId !== null) {
+      let ids = this.#byUser.get(record.userId);
+      if (ids === undefined) {
+        ids = new Set();
+        this.#byUser.set(record.userId, ids);
+      }
+      ids.add(id);
+    }
+    if (previous?.expiresAt !== record.expiresAt) this.#expiry.push(record.expiresAt, id);
+  }
+
+  #remove(id: string): void {
+    const record = this.#records.get(id);
+    if (record === undefined) return;
+    this.#records.delete(id);
+    if (record.userId !== null) this.#unindex(record.userId, id);
+  }
+
+  #unindex(userId: string, id: string): void {
+    const ids = this.#byUser.get(userId);
+    ids?.delete(id);
+    if (ids?.size === 0) this.#byUser.delete(userId);
+  }
+
+  #evictSoonestExpiring(): void {
+    for (;;) {
+      const entry = this.#expiry.popDue(Number.POSITIVE_INFINITY);
+      if (entry === undefined) return;
+      if (this.#records.get(entry.id)?.expiresAt !== entry.time) continue;
+      this.#remove(entry.id);
+      return;
+    }
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * The store contract: how a session record is kept between requests.
+ *
+ * A store only ever sees store keys (the SHA-256 of a token, never the token itself) and
+ * {@link StoredSession} records. It never sees a request, a cookie or a secret.
+ *
+ * @module
+ */
+
+/**
+ * One session as a store keeps it. Every field is a JSON-safe primitive, so a store may keep
+ * the whole record as one JSON text, or spread it over columns.
+ *
+ * Times are milliseconds since the Unix epoch.
+ */
+export interface StoredSession {
+  /** The signed-in user, or `null` for an anonymous session. */
+  userId: string | null;
+  /** Opaque random handle that names this session in listings; never derived from the token. */
+  handle: string;
+  /** Session data, already serialized by the manager's serializer. */
+  data: string;
+  /** Bumped by every successful {@link SessionStore.update}; starts at 1. */
+  version: number;
+  /** When the session was created. */
+  createdAt: number;
+  /** When the session was last seen by a request that touched it. */
+  lastSeenAt: number;
+  /** When the user last proved who they are (login or re-authentication), or `null`. */
+  authTime: number | null;
+  /** Idle expiry: the record is dead at or after this instant. Never later than `absoluteExpiresAt`. */
+  expiresAt: number;
+  /** Absolute expiry: no activity extends the session past this instant. */
+  absoluteExpiresAt: number;
+  /** User agent of the request that created the session (truncated), or `null`. */
+  userAgent: string | null;
+  /** Client IP of the request that created the session, or `null`. */
+  ip: string | null;
+  /** Whether the cookie is persistent ("remember me"). */
+  persistent: boolean;
+  /**
+   * Set when the token was renewed: the store key of the session that replaced this one. A
+   * record with a successor is a short-lived forwarder, not a live session of its own.
+   */
+  successorId: string | null;
+  /** Until when a renewed (forwarding) record is still honoured; `null` otherwise. */
+  graceUntil: number | null;
+}
+
+/** A record together with its store key, as returned by {@link SessionStore.listByUser}. */
+export interface StoredSessionEntry {
+  /** The store key (SHA-256 of the token, hex). */
+  id: string;
+  /** The record. */
+  record: StoredSession;
+}
+
+/**
+ * Where sessions live. Every method returns a promise; a store signals an infrastructure
+ * failure by rejecting (the manager wraps it in a `SessionStoreError`) and "not found" by
+ * resolving `null` / `false`, never by rejecting.
+ *
+ * Rules every implementation follows (the conformance suite in `@sesame/core/testing` checks
+ * each one against the real backend):
+ *
+ * - **Expiry.** A record whose `expiresAt` is at or before the store's clock is never
+ *   returned by `get` or `listByUser`, whether or not it has been physically removed yet. A
+ *   store should also drop it physically (native TTL, or a sweep) so storage stays bounded.
+ * - **Insert.** `create` writes a record under a key that does not exist yet. The manager
+ *   only creates keys derived from fresh 256-bit tokens, so a store may overwrite instead.
+ * - **Compare-and-set.** `update(id, record, expectedVersion)` replaces the record only if a
+ *   live record exists under `id` and its `version` equals `expectedVersion`; the new record
+ *   carries `expectedVersion + 1`. It resolves `true` on success and `false` otherwise. This is
+ *   what prevents lost updates (the manager re-reads and re-applies its change on `false`) and
+ *   resurrection after logout (a deleted record can never be updated back into existence).
+ *   It must be atomic with respect to concurrent `update` and `delete` on the same key.
+ * - **Delete** is idempotent and atomic: once it resolves, `get(id)` resolves `null` and every
+ *   later `update(id, …)` resolves `false`.
+ * - **Per-user index.** `listByUser` returns every live record whose `userId` matches, in no
+ *   particular order, without scanning sessions of other users. `deleteByUser` deletes them
+ *   all (except `exceptId`, when given) and resolves how many it deleted.
+ */
+export interface SessionStore {
+  /** Reads the live record under `id`, or `null` if there is none (or it has expired). */
+  get(id: string): Promise<StoredSession | null>;
+  /** Writes a new record. It must be readable by `get` once the promise resolves. */
+  create(id: string, record: StoredSession): Promise<void>;
+  /** Compare-and-set; see the interface docs. Resolves whether the record was replaced. */
+  update(id: string, record: StoredSession, expectedVersion: number): Promise<boolean>;
+  /** Deletes the record under `id`, if any. */
+  delete(id: string): Promise<void>;
+  /** Lists a user's live records through the per-user index. */
+  listByUser(userId: string): Promise<StoredSessionEntry[]>;
+  /** Deletes a user's records, except `exceptId`; resolves how many were deleted. */
+  deleteByUser(userId: string, exceptId?: string): Promise<number>;
+}

@@ -1,0 +1,48 @@
+import { describeStoreConformance } from "@sesame/core/testing";
+import { describe, expect, it } from "vitest";
+import { MemoryStore } from "../src/memory-store.js";
+import { makeStoredSession } from "../src/testing/store-conformance.js";
+
+describeStoreConformance("MemoryStore", { makeStore: (now) => new MemoryStore({ now }) });
+
+describe("MemoryStore", () => {
+  it("sweeps expired records without touching live ones", async () => {
+    let time = 1_000_000;
+    const store = new MemoryStore({ now: () => time, maxSessions: 1_000_000 });
+    for (let index = 0; index < 10_000; index++) {
+      await store.create(`short-${index}`, makeStoredSession(time, { expiresAt: time + 60_000 }));
+    }
+    await store.create("long", makeStoredSession(time, { expiresAt: time + 600_000 }));
+    time += 120_000;
+    expect(store.sweep()).toBe(10_000);
+    expect(store.size).toBe(1);
+    expect(await store.get("long")).not.toBeNull();
+  });
+
+  it("stays within maxSessions by evicting the session closest to expiry", async () => {
+    const time = 1_000_000;
+    const store = new MemoryStore({ now: () => time, maxSessions: 1_000 });
+    for (let index = 0; index < 2_000; index++) {
+      await store.create(`id-${index}`, makeStoredSession(time, { expiresAt: time + 10_000 + index }));
+    }
+    expect(store.size).toBe(1_000);
+    expect(await store.get("id-999")).toBeNull();
+    expect(await store.get("id-1000")).not.toBeNull();
+  });
+
+  it("does not evict by a stale expiry that an update has since moved", async () => {
+    const time = 1_000_000;
+    const store = new MemoryStore({ now: () => time, maxSessions: 2 });
+    const early = makeStoredSession(time, { expiresAt: time + 1_000 });
+    await store.create("early", early);
+    await store.create("middle", makeStoredSession(time, { expiresAt: time + 5_000 }));
+    await store.update("early", { ...early, expiresAt: time + 9_000 }, 1);
+    await store.create("new", makeStoredSession(time));
+    expect(await store.get("early")).not.toBeNull();
+    expect(await store.get("middle")).toBeNull();
+  });
+
+  it("rejects a maxSessions that is not a positive integer", () => {
+    expect(() => new MemoryStore({ maxSessions: 0 })).toThrow(/maxSessions/);
+  });
+});
