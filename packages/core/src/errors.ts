@@ -1,0 +1,103 @@
+/**
+ * The errors sesame throws. Each has a stable `code` to branch on; messages are for people and
+ * never contain a token, a cookie value or a secret.
+ *
+ * @module
+ */
+
+/** Codes of every {@link SesameError}. */
+export type SesameErrorCode =
+  | "config_invalid"
+  | "store_unavailable"
+  | "store_timeout"
+  | "session_too_large"
+  | "session_data_invalid"
+  | "cookie_invalid"
+  | "reauth_required"
+  | "no_session";
+
+/** Base class of every error sesame throws. */
+export class SesameError extends Error {
+  /** Stable, machine-readable reason. */
+  readonly code: SesameErrorCode;
+
+  constructor(code: SesameErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/**
+ * The manager or a store was given options that cannot work. Thrown at construction, with a
+ * message that says how to fix it.
+ */
+export class SessionConfigError extends SesameError {
+  constructor(message: string) {
+    super("config_invalid", message);
+  }
+}
+
+/**
+ * The session store failed or did not answer in time. Adapters turn it into a 503 by default;
+ * `cause` holds the store's own error.
+ */
+export class SessionStoreError extends SesameError {
+  /** HTTP status an adapter answers with. */
+  readonly status = 503;
+
+  constructor(
+    code: "store_unavailable" | "store_timeout",
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+  }
+}
+
+/** Session data would exceed `maxDataBytes` once serialized. Nothing was changed. */
+export class SessionTooLargeError extends SesameError {
+  /** HTTP status an adapter answers with. */
+  readonly status = 413;
+
+  constructor(size: number, limit: number) {
+    super("session_too_large", `Session data would be ${size} bytes; the limit is ${limit} bytes.`);
+  }
+}
+
+/** A key or value cannot be stored in session data (for example `__proto__`). */
+export class SessionDataError extends SesameError {
+  /** HTTP status an adapter answers with. */
+  readonly status = 400;
+
+  constructor(message: string) {
+    super("session_data_invalid", message);
+  }
+}
+
+/** A cookie name, value or attribute that RFC 6265 forbids was given to the serializer. */
+export class CookieError extends SesameError {
+  constructor(message: string) {
+    super("cookie_invalid", message);
+  }
+}
+
+/** The action needs a session, and the request has none. */
+export class NoSessionError extends SesameError {
+  /** HTTP status an adapter answers with. */
+  readonly status = 401;
+
+  constructor(action: string) {
+    super("no_session", `${action} needs a session, and this request has none.`);
+  }
+}
+
+/** The user signed in too long ago for a sensitive action; ask them to sign in again. */
+export class ReauthRequiredError extends SesameError {
+  /** HTTP status an adapter answers with. */
+  readonly status = 401;
+
+  constructor(maxAgeSeconds: number) {
+    super("reauth_required", `This action needs a sign-in within the last ${maxAgeSeconds} s.`);
+  }
+}

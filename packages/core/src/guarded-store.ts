@@ -1,0 +1,120 @@
+import { SessionStoreError } from "./errors.js";
+import type { SessionStore, StoredSession, StoredSessionEntry } from "./store.js";
+
+/** How a {@link GuardedStore} bounds every store call. */
+export interface StoreGuardOptions {
+  /** Longest a single store call may take before it fails with `store_timeout`. */
+  timeoutMs: number;
+  /** Extra attempts for calls that are safe to repeat (reads and deletes); writes never retry. */
+  retries: number;
+  /** Pause before the first retry; it doubles for each further one. */
+  retryDelayMs: number;
+}
+
+/** Defaults of {@link StoreGuardOptions}. */
+export const STORE_GUARD_DEFAULTS: StoreGuardOptions = {
+  timeoutMs: 2_000,
+  retries: 1,
+  retryDelayMs: 25,
+};
+
+/**
+ * Wraps a store so that every call ends within `timeoutMs`, repeatable calls retry with
+ * back-off, and every failure is a {@link SessionStoreError} whose `cause` is the store's
+ * error. The manager guards its store this way; use it directly to call a store yourself.
+ *
+ * @example
+ * ```ts
+ * const store = new GuardedStore(new RedisStore(client), { timeoutMs: 500 });
+ * await store.get(id); // resolves, or rejects with SessionStoreError within ~500 ms
+ * ```
+ */
+export class GuardedStore implements SessionStore {
+  /** The store being guarded. */
+  readonly inner: SessionStore;
+  readonly #options: StoreGuardOptions;
+
+  constructor(inner: SessionStore, options: Partial<StoreGuardOptions> = {}) {
+    this.inner = inner;
+    this.#options = { ...STORE_GUARD_DEFAULTS, ...options };
+  }
+
+  get(id: string): Promise<StoredSession | null> {
+    return this.#call("get", true, () => this.inner.get(id));
+  }
+
+  create(id: string, record: StoredSession): Promise<void> {
+    return this.#call("create", false, () => this.inner.create(id, record));
+  }
+
+  update(id: string, record: StoredSession, expectedVersion: number): Promise<boolean> {
+    return this.#call("update", false, () => this.inner.update(id, record, expectedVersion));
+  }
+
+  delete(id: string): Promise<void> {
+    return this.#call("delete", true, () => this.inner.delete(id));
+  }
+
+  listByUser(userId: string): Promise<StoredSessionEntry[]> {
+    return this.#call("listByUser", true, () => this.inner.listByUser(userId));
+  }
+
+  deleteByUser(userId: string, exceptId?: string): Promise<number> {
+    return this.#call("deleteByUser", true, () => this.inner.deleteByUser(userId, exceptId));
+  }
+
+  async #call<T>(operation: string, repeatable: boolean, run: () => Promise<T>): Promise<T> {
+    const attempts = repeatable ? this.#options.retries + 1 : 1;
+    let delay = this.#options.retryDelayMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#withTimeout(operation, run);
+      } catch (error) {
+        if (attempt >= attempts || (error instanceof SessionStoreError && error.code === "store_timeout")) {
+          throw error instanceof SessionStoreError
+            ? error
+            : new SessionStoreError("store_unavailable", `Session store ${operation} failed.`, {
+                cause: error,
+              });
+        }
+        await sleep(delay);
+        delay *= 2;
+      }
+    }
+  }
+
+  #withTimeout<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    const { timeoutMs } = this.#options;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(
+          new SessionStoreError(
+            "store_timeout",
+            `Session store ${operation} did not answer within ${timeoutMs} ms.`,
+          ),
+        );
+      }, timeoutMs);
+      const settle = (): void => clearTimeout(timer);
+      let pending: Promise<T>;
+      try {
+        pending = run();
+      } catch (error) {
+        pending = Promise.reject(error);
+      }
+      pending.then(
+        (value) => {
+          settle();
+          resolve(value);
+        },
+        (error: unknown) => {
+          settle();
+          reject(error);
+        },
+      );
+    });
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
