@@ -14,7 +14,8 @@ export type SesameErrorCode =
   | "session_data_invalid"
   | "cookie_invalid"
   | "reauth_required"
-  | "no_session";
+  | "no_session"
+  | "session_limit";
 
 /** Base class of every error sesame throws. */
 export class SesameError extends Error {
@@ -99,5 +100,15 @@ export class ReauthRequiredError extends SesameError {
 
   constructor(maxAgeSeconds: number) {
     super("reauth_required", `This action needs a sign-in within the last ${maxAgeSeconds} s.`);
+  }
+}
+
+/** The user already has `maxSessionsPerUser` sessions and the policy is `reject`. */
+export class SessionLimitError extends SesameError {
+  /** HTTP status an adapter answers with. */
+  readonly status = 409;
+
+  constructor(limit: number) {
+    super("session_limit", `This user already has the most sessions allowed (${limit}).`);
   }
 }

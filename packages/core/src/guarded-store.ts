@@ -70,7 +70,10 @@ export class GuardedStore implements SessionStore {
       try {
         return await this.#withTimeout(operation, run);
       } catch (error) {
-        if (attempt >= attempts || (error instanceof SessionStoreError && error.code === "store_timeout")) {
+        if (
+          attempt >= attempts ||
+          (error instanceof SessionStoreError && error.code === "store_timeout")
+        ) {
           throw error instanceof SessionStoreError
             ? error
             : new SessionStoreError("store_unavailable", `Session store ${operation} failed.`, {

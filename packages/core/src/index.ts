@@ -1,14 +1,49 @@
+export { getCookieValues } from "./cookie/parse.js";
+export {
+  type CookieAttributes,
+  MAX_COOKIE_NAME_VALUE_BYTES,
+  serializeCookie,
+} from "./cookie/serialize.js";
+export {
+  type CookieAccessor,
+  contextFromRequest,
+  cookiesFromRequest,
+  createCookieAccessor,
+  isLoopbackHost,
+  type RequestContext,
+} from "./cookie-accessor.js";
+export {
+  type CrossOriginProtectionOptions,
+  type CrossOriginRequest,
+  type CrossOriginVerdict,
+  createCrossOriginProtection,
+} from "./cross-origin.js";
 export {
   CookieError,
   NoSessionError,
   ReauthRequiredError,
   SesameError,
+  type SesameErrorCode,
   SessionConfigError,
   SessionDataError,
+  SessionLimitError,
   SessionStoreError,
   SessionTooLargeError,
-  type SesameErrorCode,
 } from "./errors.js";
+export type { RejectionReason, SessionEvent, SessionEventListener } from "./events.js";
 export { GuardedStore, STORE_GUARD_DEFAULTS, type StoreGuardOptions } from "./guarded-store.js";
-export { MemoryStore, MEMORY_STORE_DEFAULTS, type MemoryStoreOptions } from "./memory-store.js";
+export { MEMORY_STORE_DEFAULTS, MemoryStore, type MemoryStoreOptions } from "./memory-store.js";
+export {
+  SESSION_DEFAULTS,
+  type SessionCookieOptions,
+  type SessionLimitPolicy,
+  type SessionManagerOptions,
+  type StoreFailurePolicy,
+} from "./options.js";
+export { type CreateSessionOptions, RequestSession, type SessionInfo } from "./request-session.js";
+export { jsonSerializer, type Serializer } from "./serializer.js";
+export type { SessionData, SessionSummary } from "./session-engine.js";
+export { SessionManager } from "./session-manager.js";
+export type { StandardSchemaResult, StandardSchemaV1 } from "./standard-schema.js";
 export type { SessionStore, StoredSession, StoredSessionEntry } from "./store.js";
+export { TOKEN_BYTES } from "./token.js";

@@ -40,7 +40,9 @@ export class MemoryStore implements SessionStore {
   constructor(options: MemoryStoreOptions = {}) {
     const maxSessions = options.maxSessions ?? MEMORY_STORE_DEFAULTS.maxSessions;
     if (!Number.isInteger(maxSessions) || maxSessions < 1) {
-      throw new RangeError(`MemoryStore: maxSessions must be a positive integer, got ${maxSessions}`);
+      throw new RangeError(
+        `MemoryStore: maxSessions must be a positive integer, got ${maxSessions}`,
+      );
     }
     this.#maxSessions = maxSessions;
     this.#now = options.now ?? Date.now;

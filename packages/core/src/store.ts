@@ -24,6 +24,8 @@ export interface StoredSession {
   version: number;
   /** When the session was created. */
   createdAt: number;
+  /** When the current token was issued (creation, rotation or renewal). */
+  tokenIssuedAt: number;
   /** When the session was last seen by a request that touched it. */
   lastSeenAt: number;
   /** When the user last proved who they are (login or re-authentication), or `null`. */

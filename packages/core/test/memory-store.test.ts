@@ -23,7 +23,10 @@ describe("MemoryStore", () => {
     const time = 1_000_000;
     const store = new MemoryStore({ now: () => time, maxSessions: 1_000 });
     for (let index = 0; index < 2_000; index++) {
-      await store.create(`id-${index}`, makeStoredSession(time, { expiresAt: time + 10_000 + index }));
+      await store.create(
+        `id-${index}`,
+        makeStoredSession(time, { expiresAt: time + 10_000 + index }),
+      );
     }
     expect(store.size).toBe(1_000);
     expect(await store.get("id-999")).toBeNull();

@@ -6,6 +6,6 @@
 export {
   describeStoreConformance,
   makeStoredSession,
-  uniqueId,
   type StoreConformanceOptions,
+  uniqueId,
 } from "./store-conformance.js";

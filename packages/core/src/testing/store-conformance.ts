@@ -31,6 +31,7 @@ export function makeStoredSession(
     data: JSON.stringify({ cart: [1, 2], note: "héllo ✓" }),
     version: 1,
     createdAt: now,
+    tokenIssuedAt: now,
     lastSeenAt: now,
     authTime: now,
     expiresAt: now + 60_000,

@@ -1,0 +1,518 @@
+import type { CookieAccessor, RequestContext } from "./cookie-accessor.js";
+import {
+  NoSessionError,
+  ReauthRequiredError,
+  SessionLimitError,
+  SessionStoreError,
+} from "./errors.js";
+import type {
+  LoadedSession,
+  SessionData,
+  SessionEngine,
+  SessionSummary,
+} from "./session-engine.js";
+import type { StoredSession } from "./store.js";
+
+/** Options of {@link RequestSession.create}. */
+export interface CreateSessionOptions<Data extends SessionData> {
+  /** Initial data. */
+  data?: Partial<Data>;
+  /** Keys of the current (for example anonymous) session's data to carry into the new one. */
+  carryOver?: readonly (keyof Data & string)[];
+  /** A persistent ("remember me") cookie instead of a browser-session cookie. */
+  persistent?: boolean;
+}
+
+/** What a request's session looks like to the application. */
+export interface SessionInfo {
+  /** Opaque handle, as in session listings. */
+  handle: string;
+  userId: string | null;
+  createdAt: number;
+  lastSeenAt: number;
+  authTime: number | null;
+  expiresAt: number;
+  absoluteExpiresAt: number;
+  persistent: boolean;
+}
+
+interface Current {
+  /** Store key; `null` until a new session is saved. */
+  id: string | null;
+  /** Raw token; `null` for a session reached through a renewed token's grace window. */
+  token: string | null;
+  record: StoredSession;
+  data: SessionData;
+}
+
+const REMOVED = Symbol("removed");
+/** How often a conflicting save re-reads and re-applies its change before giving up. */
+const MAX_SAVE_ATTEMPTS = 8;
+
+/**
+ * One request's view of its session: read it, change it, create, rotate or destroy it. The
+ * adapter commits it once, before the response headers go out; nothing is written for a
+ * request that changed nothing.
+ *
+ * @example
+ * ```ts
+ * const session = await manager.load(cookies, context);
+ * if (session.userId === null) await session.create("user-42", { data: { theme: "dark" } });
+ * session.set("theme", "light");
+ * await session.commit();
+ * ```
+ */
+export class RequestSession<Data extends SessionData = SessionData> {
+  readonly #engine: SessionEngine<Data>;
+  readonly #jar: CookieAccessor;
+  readonly #context: RequestContext;
+  #current: Current | null;
+  #patch = new Map<string, unknown>();
+  #isNew = false;
+  #touch = false;
+  #cookie: "set" | "clear" | null = null;
+  #carriedCookie: boolean;
+  #committed = false;
+  readonly #degraded: SessionStoreError | null;
+
+  /** @internal Built by `SessionManager.load`. */
+  constructor(
+    engine: SessionEngine<Data>,
+    jar: CookieAccessor,
+    context: RequestContext,
+    loaded: LoadedSession | null,
+    degraded: SessionStoreError | null = null,
+  ) {
+    this.#engine = engine;
+    this.#jar = jar;
+    this.#context = context;
+    this.#degraded = degraded;
+    this.#carriedCookie = loaded !== null;
+    this.#current =
+      loaded === null
+        ? null
+        : { id: loaded.id, token: loaded.token, record: loaded.record, data: loaded.data };
+    if (loaded === null) return;
+    const now = engine.now();
+    this.#touch = engine.isTouchDue(loaded.record, now);
+    if (loaded.resign) this.#cookie = "set";
+    if (this.#touch && loaded.record.persistent) this.#cookie = "set";
+  }
+
+  /** The signed-in user, or `null` (no session, or an anonymous one). */
+  get userId(): string | null {
+    return this.#current?.record.userId ?? null;
+  }
+
+  /** Whether the request has a session (signed in or anonymous). */
+  get exists(): boolean {
+    return this.#current !== null;
+  }
+
+  /** Timestamps and flags of the current session, or `null`. */
+  get info(): SessionInfo | null {
+    const record = this.#current?.record;
+    if (record === undefined) return null;
+    const {
+      handle,
+      userId,
+      createdAt,
+      lastSeenAt,
+      authTime,
+      expiresAt,
+      absoluteExpiresAt,
+      persistent,
+    } = record;
+    return {
+      handle,
+      userId,
+      createdAt,
+      lastSeenAt,
+      authTime,
+      expiresAt,
+      absoluteExpiresAt,
+      persistent,
+    };
+  }
+
+  /** A read-only copy of the session data (empty without a session). */
+  get data(): Readonly<Partial<Data>> {
+    return { ...(this.#current?.data ?? {}) } as Partial<Data>;
+  }
+
+  /** One value of the session data. */
+  get<K extends keyof Data & string>(key: K): Data[K] | undefined {
+    const data = this.#current?.data;
+    return data !== undefined && Object.hasOwn(data, key) ? (data[key] as Data[K]) : undefined;
+  }
+
+  /**
+   * Sets one value. Without a session, this starts an anonymous one (saved at commit). Throws
+   * `SessionTooLargeError` or `SessionDataError` and changes nothing when the value cannot be kept.
+   */
+  set<K extends keyof Data & string>(key: K, value: Data[K]): void {
+    this.#change(key, value);
+  }
+
+  /** Removes one value. */
+  unset<K extends keyof Data & string>(key: K): void {
+    if (this.#current === null || !Object.hasOwn(this.#current.data, key)) return;
+    this.#change(key, REMOVED);
+  }
+
+  #change(key: string, value: unknown): void {
+    this.#usable("Changing session data");
+    this.#engine.checkKey(key);
+    const current = this.#current ?? this.#startNew(null, false, null);
+    const next: SessionData = Object.assign(Object.create(null), current.data);
+    if (value === REMOVED) delete next[key];
+    else next[key] = value;
+    current.record = { ...current.record, data: this.#engine.serializeData(next) };
+    current.data = next;
+    this.#patch.set(key, value);
+  }
+
+  /**
+   * Signs `userId` in with a brand-new session. Any session the request carried is destroyed
+   * first (no fixation); only keys listed in `carryOver` survive into the new one.
+   */
+  async create(userId: string, options: CreateSessionOptions<Data> = {}): Promise<void> {
+    this.#usable("Creating a session");
+    if (typeof userId !== "string" || userId.length === 0)
+      throw new TypeError("userId must be a non-empty string.");
+    const carried: SessionData = Object.create(null);
+    for (const key of options.carryOver ?? []) {
+      if (this.#current !== null && Object.hasOwn(this.#current.data, key))
+        carried[key] = this.#current.data[key];
+    }
+    await this.#dropCurrent();
+    const data: SessionData = Object.assign(Object.create(null), carried, options.data ?? {});
+    for (const key of Object.keys(data)) this.#engine.checkKey(key);
+    const current = this.#startNew(userId, options.persistent ?? false, this.#engine.now());
+    current.record.data = this.#engine.serializeData(data);
+    current.data = data;
+  }
+
+  /** Destroys the session in the store at once and clears the cookie. */
+  async destroy(): Promise<void> {
+    this.#usable("Destroying a session");
+    await this.#dropCurrent();
+  }
+
+  /**
+   * Replaces the token, keeping the data (call it on every privilege change). The old token
+   * stops working at once.
+   */
+  async rotate(): Promise<void> {
+    this.#usable("Rotating a session");
+    const current = this.#require("Rotating a session");
+    if (this.#isNew) return;
+    await this.#replaceToken(current, "privilege");
+  }
+
+  /** Signs the same user in again: a new token, and fresh idle, absolute and auth times. */
+  async reauthenticate(): Promise<void> {
+    const current = this.#require("Re-authenticating");
+    const userId = current.record.userId;
+    if (userId === null) throw new NoSessionError("Re-authenticating");
+    await this.create(userId, {
+      carryOver: Object.keys(current.data),
+      persistent: current.record.persistent,
+    });
+  }
+
+  /** Whether the user signed in (or re-authenticated) within `maxAgeSeconds`. */
+  isAuthRecent(maxAgeSeconds: number): boolean {
+    const authTime = this.#current?.record.authTime;
+    return authTime != null && this.#engine.now() - authTime <= maxAgeSeconds * 1000;
+  }
+
+  /** Throws {@link ReauthRequiredError} unless the user signed in within `maxAgeSeconds`. */
+  requireRecentAuth(maxAgeSeconds: number): void {
+    if (!this.isAuthRecent(maxAgeSeconds)) throw new ReauthRequiredError(maxAgeSeconds);
+  }
+
+  /** The signed-in user's live sessions, newest first, this one marked `current`. */
+  async listSessions(): Promise<SessionSummary[]> {
+    const userId = this.#requireUser("Listing sessions");
+    const entries = await this.#engine.liveEntries(userId);
+    return entries
+      .map((entry) => this.#engine.summarize(entry, this.#current?.id ?? null))
+      .sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  /** Revokes one of the user's sessions by handle; resolves `false` if it is not theirs. */
+  async revokeSession(handle: string): Promise<boolean> {
+    const userId = this.#requireUser("Revoking a session");
+    if (handle === this.#current?.record.handle) {
+      await this.destroy();
+      return true;
+    }
+    const entry = (await this.#engine.liveEntries(userId)).find(
+      (candidate) => candidate.record.handle === handle,
+    );
+    if (entry === undefined) return false;
+    await this.#engine.store.delete(entry.id);
+    this.#engine.emit({ type: "destroyed", at: this.#engine.now(), handle, userId });
+    return true;
+  }
+
+  /** Revokes every other session of the user ("sign out everywhere else"); resolves how many. */
+  async revokeOtherSessions(): Promise<number> {
+    const userId = this.#requireUser("Revoking sessions");
+    await this.save();
+    const currentId = this.#current?.id ?? undefined;
+    const others = (await this.#engine.liveEntries(userId)).filter(
+      (entry) => entry.id !== currentId,
+    ).length;
+    await this.#engine.store.deleteByUser(userId, currentId);
+    this.#engine.emit({ type: "revoked", at: this.#engine.now(), userId, count: others });
+    return others;
+  }
+
+  /** Revokes every session of the user, this one included; resolves how many. */
+  async revokeAllSessions(): Promise<number> {
+    const userId = this.#requireUser("Revoking sessions");
+    const count = (await this.#engine.liveEntries(userId)).length;
+    await this.#engine.store.deleteByUser(userId);
+    this.#engine.emit({ type: "revoked", at: this.#engine.now(), userId, count });
+    this.#forget();
+    return count;
+  }
+
+  /**
+   * Writes pending changes to the store: a new session, changed keys (merged with concurrent
+   * changes of other keys), a due touch or a due renewal. It never brings back a session that
+   * was destroyed meanwhile. Adapters call it through {@link commit}.
+   */
+  async save(): Promise<void> {
+    const current = this.#current;
+    if (current === null || this.#degraded !== null) return;
+    const engine = this.#engine;
+    if (this.#isNew) {
+      await this.#insert(current);
+      return;
+    }
+    const now = engine.now();
+    if (current.id !== null && current.token !== null && engine.isRenewalDue(current.record, now)) {
+      await this.#replaceToken(current, "renewal");
+      return;
+    }
+    if (this.#patch.size === 0 && !this.#touch) return;
+    await this.#update(current);
+  }
+
+  /**
+   * Saves, then writes or clears the cookie if that is needed: at most one `Set-Cookie` for the
+   * session per response. Idempotent. Resolves whether a cookie was written, so the adapter can
+   * add `Cache-Control: no-store`.
+   */
+  async commit(): Promise<{ cookieWritten: boolean }> {
+    if (this.#committed) return { cookieWritten: false };
+    await this.save();
+    this.#committed = true;
+    const current = this.#current;
+    if (this.#cookie === "set" && current !== null && current.token !== null) {
+      return {
+        cookieWritten: await this.#engine.writeCookie(
+          this.#jar,
+          this.#context,
+          current.token,
+          current.record,
+        ),
+      };
+    }
+    if (this.#cookie === "clear") {
+      return {
+        cookieWritten: await this.#engine.writeCookie(this.#jar, this.#context, null, null),
+      };
+    }
+    return { cookieWritten: false };
+  }
+
+  #startNew(userId: string | null, persistent: boolean, authTime: number | null): Current {
+    const current: Current = {
+      id: null,
+      token: this.#engine.newToken(),
+      record: this.#engine.newRecord(userId, this.#context, persistent, authTime),
+      data: Object.create(null),
+    };
+    this.#current = current;
+    this.#isNew = true;
+    this.#touch = false;
+    this.#patch = new Map();
+    this.#cookie = "set";
+    return current;
+  }
+
+  async #insert(current: Current): Promise<void> {
+    const engine = this.#engine;
+    const id = await engine.hash(current.token!);
+    await engine.store.create(id, current.record);
+    current.id = id;
+    this.#isNew = false;
+    this.#patch = new Map();
+    const { handle, userId } = current.record;
+    engine.emit({ type: "created", at: engine.now(), handle, userId });
+    if (userId !== null) await this.#enforceLimit(id, userId);
+  }
+
+  async #enforceLimit(id: string, userId: string): Promise<void> {
+    const engine = this.#engine;
+    const limit = engine.options.maxSessionsPerUser;
+    if (limit === null) return;
+    const entries = await engine.liveEntries(userId);
+    if (entries.length <= limit) return;
+    entries.sort(
+      (a, b) => a.record.createdAt - b.record.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    );
+    if (engine.options.sessionLimitPolicy === "reject") {
+      if (entries.slice(0, limit).some((entry) => entry.id === id)) return;
+      await engine.store.delete(id);
+      this.#forget();
+      this.#cookie = null;
+      throw new SessionLimitError(limit);
+    }
+    for (const entry of entries.slice(0, entries.length - limit)) {
+      if (entry.id === id) continue;
+      await engine.store.delete(entry.id);
+      engine.emit({ type: "evicted", at: engine.now(), handle: entry.record.handle, userId });
+    }
+  }
+
+  async #update(current: Current): Promise<void> {
+    const engine = this.#engine;
+    let base = current.record;
+    for (let attempt = 1; attempt <= MAX_SAVE_ATTEMPTS; attempt++) {
+      const now = engine.now();
+      const data = this.#applyPatch(base, current);
+      const next: StoredSession = {
+        ...base,
+        data,
+        lastSeenAt: now,
+        expiresAt: engine.slidExpiry(base, now),
+      };
+      if (!this.#touch) {
+        next.lastSeenAt = base.lastSeenAt;
+        next.expiresAt = base.expiresAt;
+      }
+      if (await engine.store.update(current.id!, next, base.version)) {
+        current.record = { ...next, version: base.version + 1 };
+        this.#patch = new Map();
+        this.#touch = false;
+        return;
+      }
+      const fresh = await engine.store.get(current.id!);
+      if (fresh === null || fresh.successorId !== null) {
+        this.#forget();
+        return;
+      }
+      if (this.#patch.size === 0 && !engine.isTouchDue(fresh, now)) {
+        current.record = fresh;
+        return;
+      }
+      base = fresh;
+    }
+    throw new SessionStoreError(
+      "store_unavailable",
+      "The session kept changing under concurrent writes; giving up.",
+    );
+  }
+
+  /** The data text after re-applying this request's changes on top of `base`. */
+  #applyPatch(base: StoredSession, current: Current): string {
+    if (base === current.record) return current.record.data;
+    const loaded = this.#engine.options.serializer.deserialize(base.data) as SessionData;
+    const data: SessionData = Object.assign(Object.create(null), loaded);
+    for (const [key, value] of this.#patch) {
+      if (value === REMOVED) delete data[key];
+      else data[key] = value;
+    }
+    current.data = data;
+    return this.#engine.serializeData(data);
+  }
+
+  /** A new token for the same session. Privilege changes kill the old one; renewals keep a grace window. */
+  async #replaceToken(current: Current, reason: "privilege" | "renewal"): Promise<void> {
+    const engine = this.#engine;
+    const oldId = current.id!;
+    const fresh = await engine.store.get(oldId);
+    if (fresh === null || fresh.successorId !== null) {
+      this.#forget();
+      return;
+    }
+    const now = engine.now();
+    const data = this.#applyPatch(fresh, current);
+    const token = engine.newToken();
+    const id = await engine.hash(token);
+    const expiresAt =
+      this.#touch || reason === "renewal" ? engine.slidExpiry(fresh, now) : fresh.expiresAt;
+    const record: StoredSession = {
+      ...fresh,
+      data,
+      version: 1,
+      tokenIssuedAt: now,
+      lastSeenAt: now,
+      expiresAt,
+    };
+    await engine.store.create(id, record);
+    if (reason === "privilege") {
+      await engine.store.delete(oldId);
+    } else {
+      const forwarder: StoredSession = {
+        ...fresh,
+        successorId: id,
+        graceUntil: now + engine.options.renewalGraceMs,
+        expiresAt: Math.min(now + engine.options.idleTimeoutMs, fresh.absoluteExpiresAt),
+      };
+      if (!(await engine.store.update(oldId, forwarder, fresh.version))) {
+        await engine.store.delete(id);
+        return;
+      }
+    }
+    current.id = id;
+    current.token = token;
+    current.record = record;
+    this.#patch = new Map();
+    this.#touch = false;
+    this.#cookie = "set";
+    engine.emit({ type: "rotated", at: now, handle: record.handle, userId: record.userId, reason });
+  }
+
+  async #dropCurrent(): Promise<void> {
+    const current = this.#current;
+    if (current === null) return;
+    if (current.id !== null && !this.#isNew) {
+      await this.#engine.store.delete(current.id);
+      const { handle, userId } = current.record;
+      this.#engine.emit({ type: "destroyed", at: this.#engine.now(), handle, userId });
+    }
+    this.#forget();
+  }
+
+  /** Drops the session from this request and clears the cookie the client holds, if any. */
+  #forget(): void {
+    this.#current = null;
+    this.#isNew = false;
+    this.#touch = false;
+    this.#patch = new Map();
+    this.#cookie = this.#carriedCookie ? "clear" : null;
+  }
+
+  #require(action: string): Current {
+    if (this.#current === null) throw new NoSessionError(action);
+    return this.#current;
+  }
+
+  #requireUser(action: string): string {
+    const userId = this.#current?.record.userId;
+    if (userId == null) throw new NoSessionError(action);
+    return userId;
+  }
+
+  #usable(action: string): void {
+    if (this.#degraded !== null) throw this.#degraded;
+    if (this.#committed)
+      throw new Error(`${action} after the response was committed has no effect.`);
+  }
+}

@@ -1,0 +1,29 @@
+/** Turns session data into text for the store and back. */
+export interface Serializer {
+  /** Data to text. */
+  serialize(data: unknown): string;
+  /** Text to data. May throw on corrupt input; the manager then treats the session as absent. */
+  deserialize(text: string): unknown;
+}
+
+/** Keys that could reach an object's prototype. They are dropped when data is loaded. */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set([
+  "__proto__",
+  "constructor",
+  "prototype",
+]);
+
+/**
+ * The default serializer: JSON, and nothing else (no revival of classes, no `eval`). Loading is
+ * prototype-safe: `__proto__`, `constructor` and `prototype` keys are dropped at every depth.
+ *
+ * @example
+ * ```ts
+ * jsonSerializer.deserialize('{"__proto__":{"isAdmin":true},"a":1}'); // { a: 1 }
+ * ```
+ */
+export const jsonSerializer: Serializer = {
+  serialize: (data) => JSON.stringify(data),
+  deserialize: (text) =>
+    JSON.parse(text, (key, value) => (FORBIDDEN_KEYS.has(key) ? undefined : value)),
+};

@@ -1,0 +1,99 @@
+import type { CookieAccessor, RequestContext } from "./cookie-accessor.js";
+import { SessionStoreError } from "./errors.js";
+import { MemoryStore } from "./memory-store.js";
+import { type ResolvedOptions, resolveOptions, type SessionManagerOptions } from "./options.js";
+import { RequestSession } from "./request-session.js";
+import { type SessionData, SessionEngine, type SessionSummary } from "./session-engine.js";
+
+/**
+ * Owns every session rule: tokens, cookies, expiry, rotation, saving, per-user revocation.
+ * Build one per application; adapters call {@link SessionManager.load} once per request.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStore, SessionManager } from "@sesame/core";
+ *
+ * interface Data { theme?: "light" | "dark" }
+ * const sessions = new SessionManager<Data>({ store: new MemoryStore(), idleTimeoutSeconds: 1800 });
+ *
+ * // in a fetch handler:
+ * const headers = new Headers();
+ * const session = await sessions.load(cookiesFromRequest(request, headers), contextFromRequest(request));
+ * if (session.userId === null) return new Response("Sign in first", { status: 401 });
+ * ```
+ */
+export class SessionManager<Data extends SessionData = SessionData> {
+  readonly #engine: SessionEngine<Data>;
+
+  /** Throws `SessionConfigError`, saying how to fix it, for any option that cannot work. */
+  constructor(options: SessionManagerOptions<Data> = {}) {
+    this.#engine = new SessionEngine(
+      resolveOptions(options, () => new MemoryStore({ now: options.now })),
+    );
+  }
+
+  /** The options in force, with every default applied. */
+  get options(): Readonly<ResolvedOptions<Data>> {
+    return this.#engine.options;
+  }
+
+  /** The session cookie's name. */
+  get cookieName(): string {
+    return this.#engine.options.cookie.name;
+  }
+
+  /**
+   * Loads the request's session from its cookie. Unknown, expired, malformed, tampered or
+   * ambiguous (duplicated with different values) cookies give a request without a session,
+   * never an error; values that cannot be tokens never reach the store. A failing or slow store
+   * rejects with `SessionStoreError` (or, with `onStoreError: "anonymous"`, gives a request
+   * without a session that refuses to write).
+   */
+  async load(cookies: CookieAccessor, context: RequestContext): Promise<RequestSession<Data>> {
+    const engine = this.#engine;
+    const values = cookies.getAll(engine.options.cookie.name);
+    if (values.length === 0) return new RequestSession(engine, cookies, context, null);
+    if (values.some((value) => value !== values[0])) {
+      engine.reject("duplicate_cookie");
+      return new RequestSession(engine, cookies, context, null);
+    }
+    try {
+      return new RequestSession(engine, cookies, context, await engine.resolve(values[0]!));
+    } catch (error) {
+      if (!(error instanceof SessionStoreError)) throw error;
+      engine.emit({ type: "store_error", at: engine.now(), code: error.code });
+      if (engine.options.onStoreError === "fail") throw error;
+      return new RequestSession(engine, cookies, context, null, error);
+    }
+  }
+
+  /** A user's live sessions, newest first. */
+  async listUserSessions(userId: string): Promise<SessionSummary[]> {
+    const entries = await this.#engine.liveEntries(userId);
+    return entries
+      .map((entry) => this.#engine.summarize(entry, null))
+      .sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  /** Revokes one of a user's sessions by its handle; resolves `false` if it is not theirs. */
+  async revokeSession(userId: string, handle: string): Promise<boolean> {
+    const entry = (await this.#engine.liveEntries(userId)).find(
+      (candidate) => candidate.record.handle === handle,
+    );
+    if (entry === undefined) return false;
+    await this.#engine.store.delete(entry.id);
+    this.#engine.emit({ type: "destroyed", at: this.#engine.now(), handle, userId });
+    return true;
+  }
+
+  /**
+   * Revokes every session of a user (after a password change, account disable, admin action),
+   * effective at once on every instance sharing the store. Resolves how many were live.
+   */
+  async invalidateUserSessions(userId: string): Promise<number> {
+    const count = (await this.#engine.liveEntries(userId)).length;
+    await this.#engine.store.deleteByUser(userId);
+    this.#engine.emit({ type: "revoked", at: this.#engine.now(), userId, count });
+    return count;
+  }
+}

@@ -1,0 +1,184 @@
+import type { SessionStore, StoredSession, StoredSessionEntry } from "@sesame/core";
+import { SessionConfigError } from "@sesame/core";
+import { type RedisCommands, type SupportedRedisClient, toRedisCommands } from "./clients.js";
+import {
+  DELETE_STATUS,
+  deleteSessionScript,
+  updateIndexScript,
+  writeSessionScript,
+} from "./scripts.js";
+
+/** Options for {@link RedisStore}. */
+export interface RedisStoreOptions {
+  /**
+   * Prepended to every key, so several apps can share one Redis. It must not contain `{` or
+   * `}`: the store puts its own hash tags in every key.
+   */
+  prefix?: string;
+  /**
+   * The clock, in milliseconds since the epoch. It decides expiry (`get` and `listByUser`
+   * never return a record whose `expiresAt` is at or before it) and the native TTLs, which are
+   * set relative to it. Inject one in tests.
+   */
+  now?: () => number;
+}
+
+/**
+ * Defaults of {@link RedisStoreOptions}.
+ *
+ * @example
+ * ```ts
+ * new RedisStore(client, { prefix: `${REDIS_STORE_DEFAULTS.prefix}shop:` });
+ * ```
+ */
+export const REDIS_STORE_DEFAULTS = {
+  prefix: "sesame:",
+  now: (): number => Date.now(),
+} as const;
+
+/**
+ * Sessions in Redis, Redis Cluster or Valkey, through node-redis or ioredis.
+ *
+ * Each session is a hash under `{prefix}s:{<id>}` with a native TTL; each user's sessions are
+ * listed in a sorted set `{prefix}u:{<userId>}` scored by expiry. Every command touches one
+ * key, so it works unchanged on a Cluster. The client is detected: pass what `createClient()`
+ * or `createCluster()` (node-redis) returns, connected, or an ioredis `Redis` or `Cluster`,
+ * or your own {@link RedisCommands}. Attach an `error` listener to the client.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from "redis";
+ * const client = createClient({ url: "redis://127.0.0.1:6379" });
+ * client.on("error", (error) => console.error("redis", error));
+ * await client.connect();
+ * const manager = new SessionManager({ store: new RedisStore(client) });
+ * ```
+ */
+export class RedisStore implements SessionStore {
+  readonly #commands: RedisCommands;
+  readonly #prefix: string;
+  readonly #now: () => number;
+
+  constructor(client: SupportedRedisClient, options: RedisStoreOptions = {}) {
+    const prefix = options.prefix ?? REDIS_STORE_DEFAULTS.prefix;
+    if (typeof prefix !== "string" || /[{}]/.test(prefix)) {
+      throw new SessionConfigError(
+        `RedisStore: prefix must be a string without "{" or "}", got ${JSON.stringify(prefix)}. ` +
+          "Braces would act as a Cluster hash tag and put every key in one slot.",
+      );
+    }
+    this.#commands = toRedisCommands(client);
+    this.#prefix = prefix;
+    this.#now = options.now ?? REDIS_STORE_DEFAULTS.now;
+  }
+
+  /** The key of the hash that holds the session `id`. */
+  sessionKey(id: string): string {
+    return `${this.#prefix}s:{${id}}`;
+  }
+
+  /** The key of the sorted set that indexes the sessions of `userId`. */
+  userIndexKey(userId: string): string {
+    return `${this.#prefix}u:{${userId}}`;
+  }
+
+  async get(id: string): Promise<StoredSession | null> {
+    const json = await this.#commands.hashGet(this.sessionKey(id), "r");
+    if (json === null) return null;
+    const record = JSON.parse(json) as StoredSession;
+    return record.expiresAt > this.#now() ? record : null;
+  }
+
+  async create(id: string, record: StoredSession): Promise<void> {
+    const now = this.#now();
+    // Session first, index second: an index member then always names a session that existed.
+    await this.#write(id, record, "", now);
+    if (record.userId !== null) await this.#updateIndex(record.userId, now, { add: [id, record] });
+  }
+
+  async update(id: string, record: StoredSession, expectedVersion: number): Promise<boolean> {
+    const now = this.#now();
+    const next = { ...record, version: expectedVersion + 1 };
+    // Index first: had this failed after the write, a longer-lived session could drop out of
+    // the index early and escape deleteByUser. ZADD GT keeps the latest expiry on races.
+    if (next.userId !== null) await this.#updateIndex(next.userId, now, { add: [id, next] });
+    const reply = await this.#write(id, next, String(expectedVersion), now);
+    if (!Array.isArray(reply)) return false;
+    const previousUserId = (reply[1] ?? null) as string | null;
+    if (previousUserId !== null && previousUserId !== next.userId) {
+      await this.#updateIndex(previousUserId, now, { remove: [id] });
+    }
+    return true;
+  }
+
+  async delete(id: string): Promise<void> {
+    const now = this.#now();
+    const { status, userId } = await this.#delete(id, now);
+    if (status !== DELETE_STATUS.missing && userId !== null) {
+      await this.#updateIndex(userId, now, { remove: [id] });
+    }
+  }
+
+  async listByUser(userId: string): Promise<StoredSessionEntry[]> {
+    const ids = await this.#members(userId, this.#now());
+    const values = await Promise.all(ids.map((id) => this.#commands.hashGet(this.sessionKey(id), "r")));
+    const now = this.#now();
+    const entries: StoredSessionEntry[] = [];
+    const stale: string[] = [];
+    ids.forEach((id, index) => {
+      const json = values[index];
+      const record = json == null ? null : (JSON.parse(json) as StoredSession);
+      if (record === null || record.expiresAt <= now) stale.push(id);
+      // A record now owned by someone else is skipped, not unindexed: a concurrent update
+      // may be moving it to this user right now (it indexes before it writes).
+      else if (record.userId === userId) entries.push({ id, record });
+    });
+    if (stale.length > 0) await this.#updateIndex(userId, now, { remove: stale });
+    return entries;
+  }
+
+  async deleteByUser(userId: string, exceptId?: string): Promise<number> {
+    const now = this.#now();
+    const ids = (await this.#members(userId, now)).filter((id) => id !== exceptId);
+    const results = await Promise.all(ids.map((id) => this.#delete(id, now, userId)));
+    const gone = ids.filter((_, index) => results[index]?.status !== DELETE_STATUS.keptOtherOwner);
+    if (gone.length > 0) await this.#updateIndex(userId, now, { remove: gone });
+    return results.filter((result) => result.status === DELETE_STATUS.deletedLive).length;
+  }
+
+  #write(id: string, record: StoredSession, expectedVersion: string, now: number): Promise<unknown> {
+    const ttl = Math.max(1, Math.ceil(record.expiresAt - now));
+    const args = [expectedVersion, String(now), String(ttl), JSON.stringify(record)];
+    args.push(String(record.version), String(record.expiresAt));
+    if (record.userId !== null) args.push(record.userId);
+    return writeSessionScript.run(this.#commands, [this.sessionKey(id)], args);
+  }
+
+  async #delete(
+    id: string,
+    now: number,
+    owner?: string,
+  ): Promise<{ status: number; userId: string | null }> {
+    const args = owner === undefined ? [String(now)] : [String(now), owner];
+    const reply = await deleteSessionScript.run(this.#commands, [this.sessionKey(id)], args);
+    const [status, userId] = reply as [number, string | null];
+    return { status: Number(status), userId: userId ?? null };
+  }
+
+  async #members(userId: string, now: number): Promise<string[]> {
+    const reply = await this.#updateIndex(userId, now, { list: true });
+    return Array.isArray(reply) ? reply.map(String) : [];
+  }
+
+  #updateIndex(
+    userId: string,
+    now: number,
+    change: { add?: [string, StoredSession]; remove?: string[]; list?: boolean },
+  ): Promise<unknown> {
+    const args = [String(now), change.list ? "1" : "0"];
+    if (change.add === undefined) args.push("0");
+    else args.push("1", String(change.add[1].expiresAt), change.add[0]);
+    args.push(...(change.remove ?? []));
+    return updateIndexScript.run(this.#commands, [this.userIndexKey(userId)], args);
+  }
+}
