@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 
 /** Resolve workspace packages to their TypeScript sources, so tests need no build step. */
-const conditions = ["source", "node", "import", "module", "default"];
+const conditions = ["source", "node", "module", "default"];
 
 const project = (name: string, root: string, extra: Record<string, unknown> = {}) => ({
   extends: true as const,

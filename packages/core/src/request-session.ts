@@ -47,7 +47,7 @@ interface Current {
 
 const REMOVED = Symbol("removed");
 /** How often a conflicting save re-reads and re-applies its change before giving up. */
-const MAX_SAVE_ATTEMPTS = 8;
+const MAX_SAVE_ATTEMPTS = 32;
 
 /**
  * One request's view of its session: read it, change it, create, rotate or destroy it. The
@@ -374,8 +374,8 @@ export class RequestSession<Data extends SessionData = SessionData> {
       throw new SessionLimitError(limit);
     }
     for (const entry of entries.slice(0, entries.length - limit)) {
-      if (entry.id === id) continue;
       await engine.store.delete(entry.id);
+      if (entry.id === id) this.#forget();
       engine.emit({ type: "evicted", at: engine.now(), handle: entry.record.handle, userId });
     }
   }

@@ -80,34 +80,6 @@ const COLUMNS = "id, user_id, version, expires_at, record";
  * ```
  */
 export class PostgresStore implements SessionStore {
-  readonly #pool: Pool;
-  readonly #now: () => number;
-  readonly #table: string;
-  readonly #ddl: string;
-
-  constructor(pool: Pool, options: PostgresStoreOptions = {}) {
-    const table = options.table ?? POSTGRES_STORE_DEFAULTS.table;
-    checkIdentifier("table", table, 48);
-    if (options.schema !== undefined) checkIdentifier("schema", options.schema, 63);
-    const qualified = options.schema === undefined ? table : `${options.schema}.${table}`;
-    this.#pool = pool;
-    this.#now = options.now ?? POSTGRES_STORE_DEFAULTS.now;
-    this.#table = options.schema === undefined ? `"${table}"` : `"${options.schema}"."${table}"`;
-    this.#ddl = [
-      `SELECT pg_advisory_xact_lock(hashtext('sesame:${qualified}'));`,
-      `CREATE TABLE IF NOT EXISTS ${this.#table} (`,
-      "  id text PRIMARY KEY,",
-      "  user_id text,",
-      "  version bigint NOT NULL,",
-      "  expires_at bigint NOT NULL,",
-      "  record text NOT NULL",
-      ");",
-      `CREATE INDEX IF NOT EXISTS "${table}_expires_at_idx" ON ${this.#table} (expires_at);`,
-      `CREATE INDEX IF NOT EXISTS "${table}_user_id_idx" ON ${this.#table} (user_id)`,
-      "  WHERE user_id IS NOT NULL;",
-    ].join("\n");
-  }
-
   /**
    * The exact SQL {@link PostgresStore.createSchema} runs, for migration tools that keep DDL
    * in their own files.
@@ -117,8 +89,30 @@ export class PostgresStore implements SessionStore {
    * writeFileSync("migrations/001_sessions.sql", new PostgresStore(pool).schemaSql);
    * ```
    */
-  get schemaSql(): string {
-    return this.#ddl;
+  readonly schemaSql: string;
+  readonly #pool: Pool;
+  readonly #now: () => number;
+  readonly #table: string;
+
+  constructor(pool: Pool, options: PostgresStoreOptions = {}) {
+    const { schema, table = POSTGRES_STORE_DEFAULTS.table } = options;
+    checkIdentifier("table", table, 48);
+    if (schema !== undefined) checkIdentifier("schema", schema, 63);
+    this.#pool = pool;
+    this.#now = options.now ?? POSTGRES_STORE_DEFAULTS.now;
+    this.#table = schema === undefined ? `"${table}"` : `"${schema}"."${table}"`;
+    const lockKey = schema === undefined ? `sesame:${table}` : `sesame:${schema}.${table}`;
+    this.schemaSql = `SELECT pg_advisory_xact_lock(hashtext('${lockKey}'));
+CREATE TABLE IF NOT EXISTS ${this.#table} (
+  id text PRIMARY KEY,
+  user_id text,
+  version bigint NOT NULL,
+  expires_at bigint NOT NULL,
+  record text NOT NULL
+);
+CREATE INDEX IF NOT EXISTS "${table}_expires_at_idx" ON ${this.#table} (expires_at);
+CREATE INDEX IF NOT EXISTS "${table}_user_id_idx" ON ${this.#table} (user_id)
+  WHERE user_id IS NOT NULL;`;
   }
 
   /**
@@ -131,7 +125,7 @@ export class PostgresStore implements SessionStore {
    * ```
    */
   async createSchema(): Promise<void> {
-    await this.#pool.query(this.#ddl);
+    await this.#pool.query(this.schemaSql);
   }
 
   async get(id: string): Promise<StoredSession | null> {
