@@ -2,6 +2,7 @@ import type { CookieAccessor, RequestContext } from "./cookie-accessor.js";
 import {
   NoSessionError,
   ReauthRequiredError,
+  SessionDataError,
   SessionLimitError,
   SessionStoreError,
 } from "./errors.js";
@@ -151,6 +152,11 @@ export class RequestSession<Data extends SessionData = SessionData> {
    * `SessionTooLargeError` or `SessionDataError` and changes nothing when the value cannot be kept.
    */
   set<K extends keyof Data & string>(key: K, value: Data[K]): void {
+    if (value === undefined || typeof value === "function" || typeof value === "symbol") {
+      throw new SessionDataError(
+        `Session data cannot hold a ${typeof value} (key ${JSON.stringify(key)}); use unset() to remove a key.`,
+      );
+    }
     this.#change(key, value);
   }
 

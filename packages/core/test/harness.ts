@@ -92,10 +92,13 @@ export class Client {
 }
 
 /** A manager on a memory store with a fake clock, recording events and warnings. */
-export function setup(options: SessionManagerOptions<SessionData> = {}) {
+export function setup(
+  options: SessionManagerOptions<SessionData> = {},
+  wrapStore: (memory: MemoryStore) => SessionStore = (memory) => memory,
+) {
   const clock = new FakeClock();
   const memory = new MemoryStore({ now: clock.now });
-  const { store, calls } = countCalls(options.store ?? memory);
+  const { store, calls } = countCalls(options.store ?? wrapStore(memory));
   const events: SessionEvent[] = [];
   const warnings: string[] = [];
   const manager = new SessionManager<SessionData>({

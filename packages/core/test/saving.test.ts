@@ -59,7 +59,7 @@ describe("no lost updates", () => {
         ),
       ),
     );
-    sessions.forEach((session, index) => session.set(`k${index}`, index));
+    for (const [index, session] of sessions.entries()) session.set(`k${index}`, index);
     await Promise.all(sessions.map((session) => session.commit()));
     const { result } = await alice.request((session) => session.data);
     expect(result).toEqual({
@@ -133,7 +133,7 @@ describe("no lost updates", () => {
       createCookieAccessor(header, () => {}),
       { secure: true },
     );
-    sessions.forEach((session, index) => session.set(`k${index}`, index));
+    for (const [index, session] of sessions.entries()) session.set(`k${index}`, index);
     await Promise.all([...sessions.map((session) => session.commit()), logout.destroy()]);
     expect(store.size).toBe(0);
   });

@@ -86,6 +86,11 @@ export function serializeCookie(
     header += `; SameSite=${attributes.sameSite}`;
   }
   if (attributes.partitioned) header += "; Partitioned";
-  if (attributes.priority !== undefined) header += `; Priority=${attributes.priority}`;
+  if (attributes.priority !== undefined) {
+    if (!["Low", "Medium", "High"].includes(attributes.priority)) {
+      throw new CookieError(`Invalid Priority value ${JSON.stringify(attributes.priority)}.`);
+    }
+    header += `; Priority=${attributes.priority}`;
+  }
   return header;
 }

@@ -1,0 +1,131 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { jsonSerializer, SessionDataError, SessionTooLargeError } from "../src/index.js";
+import { hashToken } from "../src/token.js";
+import { setup } from "./harness.js";
+
+async function plant(data: string) {
+  const context = setup();
+  const alice = context.client();
+  const token = await alice.login("alice", { ok: true });
+  const id = await hashToken(token);
+  const record = (await context.memory.get(id))!;
+  await context.memory.update(id, { ...record, data }, record.version);
+  return { ...context, alice };
+}
+
+describe("serialization", () => {
+  it.each([
+    ['{"__proto__":{"isAdmin":true},"a":1}', { a: 1 }],
+    ['{"constructor":{"prototype":{"x":1}},"a":1}', { a: 1 }],
+    ['{"nested":{"__proto__":{"isAdmin":true},"b":2}}', { nested: { b: 2 } }],
+    ['{"save":1,"regenerate":1,"destroy":1}', { save: 1, regenerate: 1, destroy: 1 }],
+  ])("loads %s prototype-safely", async (text, expected) => {
+    const { alice } = await plant(text);
+    const { result } = await alice.request((session) => ({
+      data: session.data,
+      destroy: typeof session.destroy,
+    }));
+    expect(result.data).toEqual(expected);
+    expect(result.destroy).toBe("function");
+    expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+
+  it.each([['{"a":'], ["[1,2]"], ["null"], ['"text"'], ["not json"]])(
+    "treats the corrupt record %s as no session and reports it",
+    async (text) => {
+      const { alice, events } = await plant(text);
+      expect(await alice.whoami()).toBeNull();
+      expect(
+        events.some((event) => event.type === "rejected" && event.reason === "corrupt_record"),
+      ).toBe(true);
+    },
+  );
+
+  it("uses a pluggable serializer", async () => {
+    const serialize = (data: unknown) => Buffer.from(JSON.stringify(data)).toString("base64");
+    const deserialize = (text: string) => JSON.parse(Buffer.from(text, "base64").toString());
+    const { client, memory } = setup({ serializer: { serialize, deserialize } });
+    const alice = client();
+    await alice.login("alice", { theme: "dark" });
+    const [entry] = await memory.listByUser("alice");
+    expect(entry!.record.data).toBe(serialize({ theme: "dark" }));
+    expect((await alice.request((session) => session.get("theme"))).result).toBe("dark");
+  });
+
+  it("drops forbidden keys in the default JSON serializer", () => {
+    expect(jsonSerializer.deserialize('{"__proto__":{"x":1},"a":{"constructor":1}}')).toEqual({
+      a: {},
+    });
+  });
+});
+
+describe("data validation on load (Standard Schema)", () => {
+  const schema = z.object({ theme: z.enum(["light", "dark"]).optional() });
+
+  it("accepts data the schema accepts", async () => {
+    const { client } = setup({ schema });
+    const alice = client();
+    await alice.login("alice", { theme: "dark" });
+    expect((await alice.request((session) => session.get("theme"))).result).toBe("dark");
+  });
+
+  it("treats a record the schema refuses as no session", async () => {
+    const context = setup({ schema });
+    const alice = context.client();
+    const token = await alice.login("alice", { theme: "dark" });
+    const id = await hashToken(token);
+    const record = (await context.memory.get(id))!;
+    await context.memory.update(id, { ...record, data: '{"theme":"neon"}' }, record.version);
+    expect(await alice.whoami()).toBeNull();
+    expect(
+      context.events.some((event) => event.type === "rejected" && event.reason === "invalid_data"),
+    ).toBe(true);
+  });
+});
+
+describe("data limits", () => {
+  it("refuses oversized data with SessionTooLargeError and keeps the stored record", async () => {
+    const { client } = setup({ maxDataBytes: 1024 });
+    const alice = client();
+    await alice.login("alice", { small: "x" });
+    const { result } = await alice.request((session) => {
+      try {
+        session.set("big", "a".repeat(1_000_000));
+        return "stored";
+      } catch (error) {
+        return error;
+      }
+    });
+    expect(result).toBeInstanceOf(SessionTooLargeError);
+    expect((await alice.request((session) => session.data)).result).toEqual({ small: "x" });
+  });
+
+  it("counts bytes, not characters", async () => {
+    const { client } = setup({ maxDataBytes: 1024 });
+    await expect(
+      client().request((session) => session.set("s", "✓".repeat(400))),
+    ).rejects.toBeInstanceOf(SessionTooLargeError);
+  });
+
+  it.each(["__proto__", "constructor", "prototype"])("refuses the key %s", async (key) => {
+    const { client } = setup();
+    await expect(
+      client().request((session) => session.set(key, { isAdmin: true })),
+    ).rejects.toBeInstanceOf(SessionDataError);
+    expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
+  });
+
+  it("refuses data JSON cannot hold", async () => {
+    const { client } = setup();
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    await expect(client().request((session) => session.set("c", circular))).rejects.toBeInstanceOf(
+      SessionDataError,
+    );
+    await expect(client().request((session) => session.set("f", () => 1))).rejects.toBeInstanceOf(
+      SessionDataError,
+    );
+  });
+});
