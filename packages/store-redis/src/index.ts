@@ -1,9 +1,7 @@
-export {
-  type IoRedisClientLike,
-  LuaScript,
-  type NodeRedisClientLike,
-  type RedisCommands,
-  type SupportedRedisClient,
-  toRedisCommands,
+export type {
+  IoRedisClientLike,
+  NodeRedisClientLike,
+  RedisCommands,
+  SupportedRedisClient,
 } from "./clients.js";
 export { REDIS_STORE_DEFAULTS, RedisStore, type RedisStoreOptions } from "./redis-store.js";

@@ -47,7 +47,10 @@ export const REDIS_STORE_DEFAULTS = {
  *
  * @example
  * ```ts
+ * import { SessionManager } from "@sesame/core";
+ * import { RedisStore } from "@sesame/redis";
  * import { createClient } from "redis";
+ *
  * const client = createClient({ url: "redis://127.0.0.1:6379" });
  * client.on("error", (error) => console.error("redis", error));
  * await client.connect();
@@ -106,7 +109,7 @@ export class RedisStore implements SessionStore {
     if (!Array.isArray(reply)) return false;
     const previousUserId = (reply[1] ?? null) as string | null;
     if (previousUserId !== null && previousUserId !== next.userId) {
-      await this.#updateIndex(previousUserId, now, { remove: [id] });
+      await this.#updateIndex(previousUserId, now, { remove: [[id, null]] });
     }
     return true;
   }
@@ -115,22 +118,26 @@ export class RedisStore implements SessionStore {
     const now = this.#now();
     const { status, userId } = await this.#delete(id, now);
     if (status !== DELETE_STATUS.missing && userId !== null) {
-      await this.#updateIndex(userId, now, { remove: [id] });
+      await this.#updateIndex(userId, now, { remove: [[id, null]] });
     }
   }
 
   async listByUser(userId: string): Promise<StoredSessionEntry[]> {
     const ids = await this.#members(userId, this.#now());
-    const values = await Promise.all(ids.map((id) => this.#commands.hashGet(this.sessionKey(id), "r")));
+    const values = await Promise.all(
+      ids.map((id) => this.#commands.hashGet(this.sessionKey(id), "r")),
+    );
     const now = this.#now();
     const entries: StoredSessionEntry[] = [];
-    const stale: string[] = [];
+    const stale: Array<[string, number | null]> = [];
     ids.forEach((id, index) => {
       const json = values[index];
       const record = json == null ? null : (JSON.parse(json) as StoredSession);
-      if (record === null || record.expiresAt <= now) stale.push(id);
-      // A record now owned by someone else is skipped, not unindexed: a concurrent update
-      // may be moving it to this user right now (it indexes before it writes).
+      // An expired member is unindexed only if no update raised its score meanwhile (an app
+      // server whose clock runs a little behind may still be extending it). A record now
+      // owned by someone else is skipped, not unindexed: an update may be moving it here.
+      if (record === null) stale.push([id, null]);
+      else if (record.expiresAt <= now) stale.push([id, record.expiresAt]);
       else if (record.userId === userId) entries.push({ id, record });
     });
     if (stale.length > 0) await this.#updateIndex(userId, now, { remove: stale });
@@ -142,11 +149,17 @@ export class RedisStore implements SessionStore {
     const ids = (await this.#members(userId, now)).filter((id) => id !== exceptId);
     const results = await Promise.all(ids.map((id) => this.#delete(id, now, userId)));
     const gone = ids.filter((_, index) => results[index]?.status !== DELETE_STATUS.keptOtherOwner);
-    if (gone.length > 0) await this.#updateIndex(userId, now, { remove: gone });
+    const remove = gone.map((id): [string, null] => [id, null]);
+    if (remove.length > 0) await this.#updateIndex(userId, now, { remove });
     return results.filter((result) => result.status === DELETE_STATUS.deletedLive).length;
   }
 
-  #write(id: string, record: StoredSession, expectedVersion: string, now: number): Promise<unknown> {
+  #write(
+    id: string,
+    record: StoredSession,
+    expectedVersion: string,
+    now: number,
+  ): Promise<unknown> {
     const ttl = Math.max(1, Math.ceil(record.expiresAt - now));
     const args = [expectedVersion, String(now), String(ttl), JSON.stringify(record)];
     args.push(String(record.version), String(record.expiresAt));
@@ -173,12 +186,17 @@ export class RedisStore implements SessionStore {
   #updateIndex(
     userId: string,
     now: number,
-    change: { add?: [string, StoredSession]; remove?: string[]; list?: boolean },
+    change: {
+      add?: [string, StoredSession];
+      remove?: Array<[string, number | null]>;
+      list?: boolean;
+    },
   ): Promise<unknown> {
     const args = [String(now), change.list ? "1" : "0"];
     if (change.add === undefined) args.push("0");
     else args.push("1", String(change.add[1].expiresAt), change.add[0]);
-    args.push(...(change.remove ?? []));
+    for (const [id, bound] of change.remove ?? [])
+      args.push(id, bound === null ? "" : String(bound));
     return updateIndexScript.run(this.#commands, [this.userIndexKey(userId)], args);
   }
 }

@@ -63,11 +63,12 @@ return {2, old[2]}
 
 /**
  * Maintains a user index (a sorted set of session ids scored by expiresAt): raises or adds
- * members (ZADD GT, so a score never moves earlier), removes members, prunes every member
+ * members (ZADD GT, so a score never moves earlier), removes members (each only if its score
+ * is at most a given bound, when one is given), prunes every member
  * with score <= now, and sets the key's TTL to its latest score. Redis deletes it when empty.
  *
  * KEYS[1] user index. ARGV: [1] now; [2] "1" to reply the members, else "0"; [3] n, the number
- * of additions; then n (score, member) pairs; then the members to remove.
+ * of additions; then n (score, member) pairs; then (member, bound or "") pairs to remove.
  *
  * @example
  * ```ts
@@ -77,7 +78,12 @@ return {2, old[2]}
 export const updateIndexScript = new LuaScript(`
 local key, now, adds = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[3])
 for i = 4, 3 + 2 * adds, 2 do redis.call('ZADD', key, 'GT', ARGV[i], ARGV[i + 1]) end
-for i = 4 + 2 * adds, #ARGV do redis.call('ZREM', key, ARGV[i]) end
+for i = 4 + 2 * adds, #ARGV, 2 do
+  local score = redis.call('ZSCORE', key, ARGV[i])
+  if score and (ARGV[i + 1] == '' or tonumber(score) <= tonumber(ARGV[i + 1])) then
+    redis.call('ZREM', key, ARGV[i])
+  end
+end
 redis.call('ZREMRANGEBYSCORE', key, '-inf', ARGV[1])
 local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
 if last[2] then
