@@ -46,6 +46,8 @@ export class SessionConfigError extends SesameError {
 export class SessionStoreError extends SesameError {
   /** HTTP status an adapter answers with. */
   readonly status = 503;
+  /** Not for the client's eyes: frameworks that honour `expose` answer with a generic message. */
+  readonly expose = false;
 
   constructor(
     code: "store_unavailable" | "store_timeout",

@@ -15,7 +15,7 @@ import type {
 import type { StoredSession } from "./store.js";
 
 /** Options of {@link RequestSession.create}. */
-export interface CreateSessionOptions<Data extends SessionData> {
+export interface CreateSessionOptions<Data extends object> {
   /** Initial data. */
   data?: Partial<Data>;
   /** Keys of the current (for example anonymous) session's data to carry into the new one. */
@@ -63,7 +63,7 @@ const MAX_SAVE_ATTEMPTS = 32;
  * await session.commit();
  * ```
  */
-export class RequestSession<Data extends SessionData = SessionData> {
+export class RequestSession<Data extends object = SessionData> {
   readonly #engine: SessionEngine<Data>;
   readonly #jar: CookieAccessor;
   readonly #context: RequestContext;
@@ -222,7 +222,7 @@ export class RequestSession<Data extends SessionData = SessionData> {
     const userId = current.record.userId;
     if (userId === null) throw new NoSessionError("Re-authenticating");
     await this.create(userId, {
-      carryOver: Object.keys(current.data),
+      carryOver: Object.keys(current.data) as (keyof Data & string)[],
       persistent: current.record.persistent,
     });
   }
@@ -296,7 +296,7 @@ export class RequestSession<Data extends SessionData = SessionData> {
     if (current === null || this.#degraded !== null) return;
     const engine = this.#engine;
     if (this.#isNew) {
-      await this.#insert(current);
+      if (engine.canWriteCookie(this.#context)) await this.#insert(current);
       return;
     }
     const now = engine.now();

@@ -53,7 +53,7 @@ const USER_AGENT_LIMIT = 256;
  * The rules every request follows, shared by the manager and each request's session: token and
  * cookie handling, record lifetimes, data checks, events and the guarded store.
  */
-export class SessionEngine<Data extends SessionData> {
+export class SessionEngine<Data extends object> {
   readonly options: ResolvedOptions<Data>;
   readonly store: GuardedStore;
   #rejectedWindowStart = 0;
@@ -283,6 +283,27 @@ export class SessionEngine<Data extends SessionData> {
     return text;
   }
 
+  /**
+   * Whether the cookie may go out on this request: always over HTTPS or to a loopback host, and
+   * over plain HTTP elsewhere only with `allowInsecureHttp` (each case warns once).
+   */
+  canWriteCookie(context: RequestContext): boolean {
+    if (!this.options.cookie.secure) {
+      this.warnOnce(
+        "insecure",
+        "sesame: cookie.allowInsecureHttp is on; session cookies travel without Secure.",
+      );
+      return true;
+    }
+    if (context.secure || isLoopbackHost(context.host)) return true;
+    this.warnOnce(
+      "plain-http",
+      "sesame: not setting the session cookie on a plain-HTTP request. Serve HTTPS, configure your adapter's " +
+        "proxy trust if TLS ends at a proxy, or set cookie.allowInsecureHttp for local development.",
+    );
+    return false;
+  }
+
   /** Writes the session cookie, or clears it when `token` is `null`. Resolves whether it wrote. */
   async writeCookie(
     jar: CookieAccessor,
@@ -291,19 +312,7 @@ export class SessionEngine<Data extends SessionData> {
     record: StoredSession | null,
   ): Promise<boolean> {
     const { cookie, secrets, maxPersistentCookieSeconds } = this.options;
-    if (!cookie.secure) {
-      this.warnOnce(
-        "insecure",
-        "sesame: cookie.allowInsecureHttp is on; session cookies travel without Secure.",
-      );
-    } else if (!context.secure && !isLoopbackHost(context.host)) {
-      this.warnOnce(
-        "plain-http",
-        "sesame: not setting the session cookie on a plain-HTTP request. Serve HTTPS, configure your adapter's " +
-          "proxy trust if TLS ends at a proxy, or set cookie.allowInsecureHttp for local development.",
-      );
-      return false;
-    }
+    if (!this.canWriteCookie(context)) return false;
     const attributes: CookieAttributes = {
       path: cookie.path,
       secure: cookie.secure,

@@ -22,7 +22,7 @@ import { type SessionData, SessionEngine, type SessionSummary } from "./session-
  * if (session.userId === null) return new Response("Sign in first", { status: 401 });
  * ```
  */
-export class SessionManager<Data extends SessionData = SessionData> {
+export class SessionManager<Data extends object = SessionData> {
   readonly #engine: SessionEngine<Data>;
 
   /** Throws `SessionConfigError`, saying how to fix it, for any option that cannot work. */

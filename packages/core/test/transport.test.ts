@@ -3,7 +3,7 @@ import { createCookieAccessor, isLoopbackHost, type RequestContext } from "../sr
 import { setup } from "./harness.js";
 
 async function login(context: RequestContext, options = {}) {
-  const { manager, warnings } = setup(options);
+  const { manager, warnings, memory } = setup(options);
   const lines: string[] = [];
   const session = await manager.load(
     createCookieAccessor(undefined, (line) => lines.push(line)),
@@ -11,7 +11,7 @@ async function login(context: RequestContext, options = {}) {
   );
   await session.create("alice");
   await session.commit();
-  return { lines, warnings };
+  return { lines, warnings, stored: memory.size };
 }
 
 describe("secure transport", () => {
@@ -29,8 +29,9 @@ describe("secure transport", () => {
   );
 
   it("never emits the cookie over plain HTTP to another host, and warns once", async () => {
-    const { lines, warnings } = await login({ secure: false, host: "app.example" });
+    const { lines, warnings, stored } = await login({ secure: false, host: "app.example" });
     expect(lines).toEqual([]);
+    expect(stored).toBe(0);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/plain-HTTP/);
   });

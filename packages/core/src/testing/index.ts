@@ -3,6 +3,8 @@
  *
  * @module
  */
+
+export * from "./adapter-conformance.js";
 export {
   describeStoreConformance,
   makeStoredSession,

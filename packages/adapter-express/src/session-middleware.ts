@@ -1,0 +1,79 @@
+import {
+  createCookieAccessor,
+  type RequestSession,
+  type SessionData,
+  type SessionManager,
+} from "@sesame/core";
+import type { Request, RequestHandler } from "express";
+import { commitBeforeHeaders } from "./commit-before-headers.js";
+import { requestContext } from "./request-context.js";
+
+const attached = new WeakMap<Request, { manager: object; session: object }>();
+
+/**
+ * Express 4 and 5 middleware: loads the request's session into `req.session` and commits it
+ * once, just before the response headers go out, however the route answers (`res.json`,
+ * `res.send`, `res.redirect`, `res.end`, a streamed body, or an error handler's response).
+ *
+ * `Secure` detection and the client IP follow Express's `trust proxy` setting. A failing or
+ * hanging store (`SessionStoreError`, `status` 503, `code` `store_unavailable` or
+ * `store_timeout`) goes to `next(err)`, on load and on commit.
+ *
+ * @example
+ * ```ts
+ * const manager = new SessionManager<{ theme?: string }>({ store: new MemoryStore() });
+ * app.use(sessionMiddleware(manager));
+ * app.get("/me", (req, res) => {
+ *   const session = getSession(req, manager);
+ *   res.json({ userId: session.userId, theme: session.get("theme") });
+ * });
+ * ```
+ */
+export function sessionMiddleware<Data extends object>(
+  manager: SessionManager<Data>,
+): RequestHandler {
+  return (req, res, next) => {
+    const cookies = createCookieAccessor(req.headers.cookie, (line) => {
+      res.append("Set-Cookie", line);
+    });
+    manager.load(cookies, requestContext(req)).then((session) => {
+      attached.set(req, { manager, session });
+      Object.assign(req, { session });
+      const commit = async (): Promise<void> => {
+        const { cookieWritten } = await session.commit();
+        if (!cookieWritten) return;
+        res.set("Cache-Control", "no-store");
+        res.vary("Cookie");
+      };
+      commitBeforeHeaders(res, commit, next);
+      next();
+    }, next);
+  };
+}
+
+/**
+ * The request's session, typed by the manager's data: the typed way to reach what
+ * `sessionMiddleware(manager)` put in `req.session`. Throws if that middleware did not run
+ * for this request.
+ *
+ * @example
+ * ```ts
+ * app.post("/theme", express.json(), (req, res) => {
+ *   const session = getSession(req, manager); // RequestSession<{ theme?: string }>
+ *   session.set("theme", req.body.theme);
+ *   res.sendStatus(204);
+ * });
+ * ```
+ */
+export function getSession<Data extends object>(
+  req: Request,
+  manager: SessionManager<Data>,
+): RequestSession<Data> {
+  const entry = attached.get(req);
+  if (entry === undefined || entry.manager !== manager) {
+    throw new Error(
+      "getSession: this request has no session from this manager; add app.use(sessionMiddleware(manager)) before the route.",
+    );
+  }
+  return entry.session as RequestSession<Data>;
+}

@@ -1,0 +1,187 @@
+import { type RequestSession, SessionManager } from "@sesame/core";
+import { FaultInjectingStore, listenOnLoopback, sendRaw } from "@sesame/core/testing";
+import type { Request, RequestHandler, Response } from "express";
+import express5 from "express";
+import express4 from "express4";
+import { afterEach, describe, expect, expectTypeOf, it, vi } from "vitest";
+import { crossOriginProtection, getSession, sessionMiddleware } from "../src/index.js";
+
+const servers: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+
+function setCookieLines(reply: { headerLines: [string, string][] }): string[] {
+  return reply.headerLines
+    .filter(([name]) => name.toLowerCase() === "set-cookie")
+    .map(([, value]) => value);
+}
+
+function header(reply: { headerLines: [string, string][] }, name: string): string[] {
+  return reply.headerLines
+    .filter(([line]) => line.toLowerCase() === name.toLowerCase())
+    .map(([, value]) => value);
+}
+
+describe.each([
+  ["Express 5", express5],
+  ["Express 4", express4],
+])("%s", (_name, express) => {
+  /** An app whose POST / signs in, then answers with `answer`; GET / answers without changes. */
+  async function serve(answer: (res: Response) => void): Promise<string> {
+    const manager = new SessionManager({ onWarning: () => {} });
+    const app = express();
+    app.use(sessionMiddleware(manager));
+    app.post("/", async (req, res, next) => {
+      try {
+        await getSession(req, manager).create("alice");
+        answer(res);
+      } catch (error) {
+        next(error);
+      }
+    });
+    app.get("/", (_req, res) => answer(res));
+    const server = await listenOnLoopback(app);
+    servers.push(server);
+    return server.url;
+  }
+
+  it("keeps headers given to writeHead as [[name, value]] pairs (on-headers CVE-2025-7339)", async () => {
+    const url = await serve((res) => {
+      res.writeHead(200, [
+        ["X-One", "1"],
+        ["X-Two", "2"],
+      ]);
+      res.end("ok");
+    });
+    const reply = await sendRaw(url, "POST", "/", []);
+    expect(reply.status).toBe(200);
+    expect(reply.body).toBe("ok");
+    expect(header(reply, "X-One")).toEqual(["1"]);
+    expect(header(reply, "X-Two")).toEqual(["2"]);
+    expect(setCookieLines(reply)).toHaveLength(1);
+    expect(setCookieLines(reply)[0]).toMatch(/^__Host-sid=[A-Za-z0-9_-]{43}; Path=\/; Secure/);
+    expect(header(reply, "Cache-Control")).toEqual(["no-store"]);
+  });
+
+  it("keeps a flat [name, value, …] array, a reason phrase, and its own Set-Cookie", async () => {
+    const url = await serve((res) => {
+      res.writeHead(201, "Made", ["X-One", "1", "Set-Cookie", "theme=dark"]);
+      res.end();
+    });
+    const reply = await sendRaw(url, "POST", "/", []);
+    expect(reply.status).toBe(201);
+    expect(header(reply, "X-One")).toEqual(["1"]);
+    const cookies = setCookieLines(reply);
+    expect(cookies).toHaveLength(2);
+    expect(cookies).toContain("theme=dark");
+    expect(cookies.some((line) => line.startsWith("__Host-sid="))).toBe(true);
+  });
+
+  it("lets no-store win over a Cache-Control given to writeHead when the cookie is set", async () => {
+    const url = await serve((res) => {
+      res.writeHead(200, { "Cache-Control": "public, max-age=60", "X-One": "1" });
+      res.end();
+    });
+    const reply = await sendRaw(url, "POST", "/", []);
+    expect(header(reply, "Cache-Control")).toEqual(["no-store"]);
+    expect(header(reply, "X-One")).toEqual(["1"]);
+    expect(setCookieLines(reply)).toHaveLength(1);
+  });
+
+  it("leaves writeHead alone when the session has nothing to write", async () => {
+    const url = await serve((res) => {
+      res.writeHead(200, [["X-One", "1"]]);
+      res.end("ok");
+    });
+    const reply = await sendRaw(url, "GET", "/", []);
+    expect(reply.status).toBe(200);
+    expect(header(reply, "X-One")).toEqual(["1"]);
+    expect(setCookieLines(reply)).toEqual([]);
+  });
+
+  it("sets the cookie when the route flushes headers before writing", async () => {
+    const url = await serve((res) => {
+      res.flushHeaders();
+      res.write("a");
+      res.end("b");
+    });
+    const reply = await sendRaw(url, "POST", "/", []);
+    expect(reply.body).toBe("ab");
+    expect(setCookieLines(reply)).toHaveLength(1);
+  });
+
+  it("lets Express's default error handler answer 503 when the store fails", async () => {
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    const store = new FaultInjectingStore();
+    const manager = new SessionManager({ store, onWarning: () => {} });
+    const app = express();
+    app.set("env", "production");
+    app.use(sessionMiddleware(manager));
+    app.post("/login", async (req, res, next) => {
+      try {
+        await getSession(req, manager).create("alice");
+        res.end();
+      } catch (error) {
+        next(error);
+      }
+    });
+    app.get("/me", (req, res) => {
+      res.json({ userId: getSession(req, manager).userId });
+    });
+    const server = await listenOnLoopback(app);
+    servers.push(server);
+    const cookie = setCookieLines(await sendRaw(server.url, "POST", "/login", []))[0]!.split(
+      ";",
+    )[0]!;
+    store.setMode("fail");
+    const failed = await sendRaw(server.url, "GET", "/me", [["Cookie", cookie]]);
+    expect(failed.status).toBe(503);
+    expect(failed.body).not.toMatch(/at .*\(.*:\d+:\d+\)|ECONNREFUSED|Session store/);
+    expect(setCookieLines(failed)).toEqual([]);
+    expect(logged).toHaveBeenCalled();
+    logged.mockRestore();
+    store.setMode("ok");
+    const recovered = await sendRaw(server.url, "GET", "/me", [["Cookie", cookie]]);
+    expect(JSON.parse(recovered.body)).toEqual({ userId: "alice" });
+  });
+
+  it("puts the same session in req.session and getSession(req, manager)", async () => {
+    const manager = new SessionManager({ onWarning: () => {} });
+    const app = express();
+    app.use(sessionMiddleware(manager));
+    app.get("/", (req, res) => {
+      const session: unknown = (req as Request & { session?: unknown }).session;
+      res.json({ same: session === getSession(req, manager) });
+    });
+    const server = await listenOnLoopback(app);
+    servers.push(server);
+    expect(JSON.parse((await sendRaw(server.url, "GET", "/", [])).body)).toEqual({ same: true });
+  });
+});
+
+describe("getSession", () => {
+  it("throws, saying what to add, without sessionMiddleware for that manager", () => {
+    const manager = new SessionManager({ onWarning: () => {} });
+    expect(() => getSession({} as Request, manager)).toThrow(/sessionMiddleware\(manager\)/);
+  });
+
+  it("carries the manager's data type to route handlers without casts", () => {
+    type Data = { theme: "light" | "dark"; visits: number };
+    const manager = new SessionManager<Data>({ onWarning: () => {} });
+    const handler = (req: Request, res: Response): void => {
+      const session = getSession(req, manager);
+      expectTypeOf(session).toEqualTypeOf<RequestSession<Data>>();
+      expectTypeOf(session.get("theme")).toEqualTypeOf<"light" | "dark" | undefined>();
+      session.set("visits", 2);
+      // @ts-expect-error "blue" is not a theme
+      session.set("theme", "blue");
+      // @ts-expect-error the data type has no such key
+      session.get("missing");
+      res.end();
+    };
+    express5().get("/", handler);
+    expectTypeOf(sessionMiddleware(manager)).toEqualTypeOf<RequestHandler>();
+    expectTypeOf(crossOriginProtection()).toEqualTypeOf<RequestHandler>();
+  });
+});

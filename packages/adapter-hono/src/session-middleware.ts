@@ -1,0 +1,137 @@
+import {
+  contextFromRequest,
+  createCookieAccessor,
+  type RequestSession,
+  type SessionData,
+  type SessionManager,
+  SessionStoreError,
+} from "@sesame/core";
+import type { ErrorHandler, MiddlewareHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+
+/**
+ * The Hono environment `sessionMiddleware` provides: `c.get("session")` (or `c.var.session`)
+ * is the request's session, typed by the manager's data.
+ *
+ * @example
+ * ```ts
+ * const app = new Hono<SessionEnv<{ theme?: string }>>();
+ * app.use(sessionMiddleware(manager));
+ * app.get("/me", (c) => c.json({ theme: c.get("session").get("theme") }));
+ * ```
+ */
+export type SessionEnv<Data extends object = SessionData> = {
+  Variables: { session: RequestSession<Data> };
+};
+
+/**
+ * Options of the Hono `sessionMiddleware` and `crossOriginProtection`.
+ *
+ * @example
+ * ```ts
+ * const options: HonoProxyOptions = { trustProxy: process.env.BEHIND_PROXY === "1" };
+ * app.use(crossOriginProtection(options), sessionMiddleware(manager, options));
+ * ```
+ */
+export interface HonoProxyOptions {
+  /**
+   * Trust `X-Forwarded-Proto` (HTTPS detection), `X-Forwarded-For` (client IP) and, for the
+   * cross-origin check, `X-Forwarded-Host`. Turn it on only behind a proxy that sets them.
+   */
+  trustProxy?: boolean;
+}
+
+/**
+ * Every default of the Hono adapter's options.
+ *
+ * @example
+ * ```ts
+ * HONO_ADAPTER_DEFAULTS.trustProxy; // false
+ * ```
+ */
+export const HONO_ADAPTER_DEFAULTS = { trustProxy: false } as const;
+
+/**
+ * The JSON body of a 503 for a failing or hanging session store.
+ *
+ * @example
+ * ```ts
+ * app.onError((error, c) => {
+ *   const fromStore = error instanceof SessionStoreError || error.cause instanceof SessionStoreError;
+ *   return fromStore ? c.json(STORE_UNAVAILABLE_BODY, 503) : c.text("Something went wrong", 500);
+ * });
+ * ```
+ */
+export const STORE_UNAVAILABLE_BODY = { error: "session_store_unavailable" } as const;
+
+function isStoreError(error: unknown): boolean {
+  return (
+    error instanceof SessionStoreError ||
+    (error instanceof HTTPException && error.cause instanceof SessionStoreError)
+  );
+}
+
+/** A store error becomes an `HTTPException` 503 (its `cause`), so even Hono's default handler answers 503. */
+function rethrow(error: unknown): never {
+  if (!(error instanceof SessionStoreError)) throw error;
+  const res = Response.json(STORE_UNAVAILABLE_BODY, { status: 503 });
+  throw new HTTPException(503, { res, cause: error });
+}
+
+/**
+ * Hono middleware for any runtime (Node through `@hono/node-server`, Bun, Deno, Workers):
+ * loads the request's session into `c.get("session")` and commits it once after the handler,
+ * before the response leaves (also after a thrown error, unless the store threw it). A failing
+ * or hanging store throws `HTTPException(503)` whose `cause` is the `SessionStoreError`.
+ *
+ * @example
+ * ```ts
+ * const manager = new SessionManager<{ theme?: string }>({ store: new MemoryStore() });
+ * const app = new Hono<SessionEnv<{ theme?: string }>>();
+ * app.use(sessionMiddleware(manager, { trustProxy: false }));
+ * app.post("/login", async (c) => {
+ *   await c.get("session").create("user-42");
+ *   return c.json({ ok: true });
+ * });
+ * ```
+ */
+export function sessionMiddleware<Data extends object>(
+  manager: SessionManager<Data>,
+  options: HonoProxyOptions = {},
+): MiddlewareHandler<SessionEnv<Data>> {
+  const trustProxy = options.trustProxy ?? HONO_ADAPTER_DEFAULTS.trustProxy;
+  return async (c, next) => {
+    const cookies = createCookieAccessor(c.req.raw.headers.get("cookie"), (line) => {
+      c.header("Set-Cookie", line, { append: true });
+    });
+    const context = contextFromRequest(c.req.raw, { trustProxy });
+    const session = await manager.load(cookies, context).catch(rethrow);
+    c.set("session", session);
+    await next();
+    if (isStoreError(c.error)) return;
+    const { cookieWritten } = await session.commit().catch(rethrow);
+    if (!cookieWritten) return;
+    c.header("Cache-Control", "no-store");
+    c.header("Vary", "Cookie", { append: true });
+  };
+}
+
+/**
+ * An `app.onError` handler that answers 503 `{"error":"session_store_unavailable"}` for a
+ * session store failure (also one a session method threw inside a route), an `HTTPException`'s
+ * own response, and 500 for anything else, like Hono's default.
+ *
+ * @example
+ * ```ts
+ * app.onError(sessionErrorHandler);
+ * ```
+ */
+export const sessionErrorHandler: ErrorHandler = (error, c) => {
+  if (isStoreError(error)) return c.json(STORE_UNAVAILABLE_BODY, 503);
+  if ("getResponse" in error) {
+    const res = error.getResponse();
+    return c.newResponse(res.body, res);
+  }
+  console.error(error);
+  return c.text("Internal Server Error", 500);
+};

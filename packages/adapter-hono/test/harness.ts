@@ -1,0 +1,59 @@
+import { getRequestListener } from "@hono/node-server";
+import type { AdapterHarness, ConformanceResult } from "@sesame/core/testing";
+import { listenOnLoopback } from "@sesame/core/testing";
+import { type Context, Hono } from "hono";
+import { setCookie } from "hono/cookie";
+import type { ContentfulStatusCode, RedirectStatusCode, StatusCode } from "hono/utils/http-status";
+import {
+  crossOriginProtection,
+  type SessionEnv,
+  sessionErrorHandler,
+  sessionMiddleware,
+} from "../src/index.js";
+
+function streamOf(chunks: readonly string[]): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  return new ReadableStream({
+    start(controller) {
+      for (const chunk of chunks) controller.enqueue(encoder.encode(chunk));
+      controller.close();
+    },
+  });
+}
+
+function send(c: Context, result: ConformanceResult): Response {
+  for (const [name, value] of result.cookies ?? []) setCookie(c, name, value);
+  if (result.redirect !== undefined) {
+    return c.redirect(result.redirect, result.status as RedirectStatusCode);
+  }
+  if (result.stream !== undefined) {
+    const status = result.status as ContentfulStatusCode;
+    return c.body(streamOf(result.stream), status, { "Content-Type": "text/plain" });
+  }
+  if (result.body === undefined) return c.body(null, result.status as StatusCode);
+  return c.json(result.body, result.status as ContentfulStatusCode);
+}
+
+/** The conformance app on Hono, served by `@hono/node-server`. */
+export function honoApp({
+  manager,
+  routes,
+  trustProxy,
+}: Parameters<AdapterHarness["start"]>[0]): Hono<SessionEnv> {
+  const app = new Hono<SessionEnv>();
+  app.onError(sessionErrorHandler);
+  app.use(crossOriginProtection({ trustProxy }));
+  app.use(sessionMiddleware(manager, { trustProxy }));
+  for (const route of routes) {
+    app.on(route.method, route.path, async (c) => {
+      const body: unknown = await c.req.json().catch(() => undefined);
+      return send(c, await route.handle(c.get("session"), { body }));
+    });
+  }
+  return app;
+}
+
+/** The conformance harness for Hono on `@hono/node-server`. */
+export const honoHarness: AdapterHarness = {
+  start: (app) => listenOnLoopback(getRequestListener(honoApp(app).fetch)),
+};

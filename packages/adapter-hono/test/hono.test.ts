@@ -1,0 +1,156 @@
+import { type RequestSession, SessionManager, SessionStoreError } from "@sesame/core";
+import { FaultInjectingStore } from "@sesame/core/testing";
+import { Hono, type MiddlewareHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { describe, expect, expectTypeOf, it } from "vitest";
+import {
+  crossOriginProtection,
+  type SessionEnv,
+  STORE_UNAVAILABLE_BODY,
+  sessionErrorHandler,
+  sessionMiddleware,
+} from "../src/index.js";
+
+const ORIGIN = "http://localhost";
+
+/** An app driven through `app.fetch` only, as on Bun, Deno or Workers. */
+function fetchApp(store = new FaultInjectingStore()): Hono<SessionEnv> {
+  const manager = new SessionManager({ store, onWarning: () => {} });
+  const app = new Hono<SessionEnv>();
+  app.use(crossOriginProtection());
+  app.use(sessionMiddleware(manager));
+  app.post("/login", async (c) => {
+    await c.get("session").create("alice");
+    return c.json({ ok: true });
+  });
+  app.post("/login-then-redirect", async (c) => {
+    await c.get("session").create("alice");
+    return Response.redirect(`${ORIGIN}/me`, 303);
+  });
+  app.post("/set-then-rotate", async (c) => {
+    c.get("session").set("late", true);
+    await c.get("session").rotate();
+    return c.json({ ok: true });
+  });
+  app.get("/me", (c) => {
+    const session = c.get("session");
+    if (session.userId === null) return c.json({ error: "unauthenticated" }, 401);
+    return c.json({ userId: session.userId, data: session.data });
+  });
+  return app;
+}
+
+async function login(app: Hono<SessionEnv>): Promise<string> {
+  const response = await app.fetch(new Request(`${ORIGIN}/login`, { method: "POST" }));
+  expect(response.status).toBe(200);
+  const [line] = response.headers.getSetCookie();
+  return line!.split(";")[0]!;
+}
+
+describe("Hono through app.fetch", () => {
+  it("reads the session from a Request built with two appended cookie headers", async () => {
+    const app = fetchApp();
+    const cookie = await login(app);
+    const headers = new Headers();
+    headers.append("cookie", "theme=dark");
+    headers.append("cookie", cookie);
+    const response = await app.fetch(new Request(`${ORIGIN}/me`, { headers }));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ userId: "alice", data: {} });
+  });
+
+  it("adds the cookie to a response with immutable headers", async () => {
+    const response = await fetchApp().fetch(
+      new Request(`${ORIGIN}/login-then-redirect`, { method: "POST" }),
+    );
+    expect(response.status).toBe(303);
+    expect(response.headers.getSetCookie()).toHaveLength(1);
+    expect(response.headers.get("cache-control")).toBe("no-store");
+  });
+
+  it("answers 503 JSON with Hono's default error handler when the store fails", async () => {
+    const store = new FaultInjectingStore();
+    const app = fetchApp(store);
+    const cookie = await login(app);
+    store.setMode("fail");
+    const response = await app.fetch(new Request(`${ORIGIN}/me`, { headers: { cookie } }));
+    expect(response.status).toBe(503);
+    expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(await response.json()).toEqual(STORE_UNAVAILABLE_BODY);
+    expect(response.headers.getSetCookie()).toEqual([]);
+    store.setMode("ok");
+    const recovered = await app.fetch(new Request(`${ORIGIN}/me`, { headers: { cookie } }));
+    expect(recovered.status).toBe(200);
+  });
+
+  it("hands app.onError an HTTPException whose cause is the SessionStoreError", async () => {
+    const store = new FaultInjectingStore();
+    const app = fetchApp(store);
+    const seen: unknown[] = [];
+    app.onError((error, c) => {
+      seen.push(error);
+      return c.text("custom", 500);
+    });
+    const cookie = await login(app);
+    store.setMode("fail");
+    const response = await app.fetch(new Request(`${ORIGIN}/me`, { headers: { cookie } }));
+    expect(await response.text()).toBe("custom");
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toBeInstanceOf(HTTPException);
+    expect((seen[0] as HTTPException).status).toBe(503);
+    expect((seen[0] as HTTPException).cause).toBeInstanceOf(SessionStoreError);
+  });
+
+  it("does not commit after a store error thrown inside a route", async () => {
+    const store = new FaultInjectingStore();
+    const app = fetchApp(store);
+    app.onError(sessionErrorHandler);
+    const cookie = await login(app);
+    store.setMode("fail", { only: ["create"] });
+    store.resetCalls();
+    const response = await app.fetch(
+      new Request(`${ORIGIN}/set-then-rotate`, { method: "POST", headers: { cookie } }),
+    );
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual(STORE_UNAVAILABLE_BODY);
+    expect(store.calls.update).toBe(0);
+    store.setMode("ok");
+    const after = await app.fetch(new Request(`${ORIGIN}/me`, { headers: { cookie } }));
+    expect((await after.json()).data).toEqual({});
+  });
+
+  it("takes the target origin from X-Forwarded-Host only with trustProxy", async () => {
+    const request = (): Request =>
+      new Request(`${ORIGIN}/login`, {
+        method: "POST",
+        headers: { origin: "https://app.example", "x-forwarded-host": "app.example" },
+      });
+    const untrusted = new Hono().use(crossOriginProtection()).post("/login", (c) => c.text("ok"));
+    expect((await untrusted.fetch(request())).status).toBe(403);
+    const trusted = new Hono()
+      .use(crossOriginProtection({ trustProxy: true }))
+      .post("/login", (c) => c.text("ok"));
+    expect((await trusted.fetch(request())).status).toBe(200);
+  });
+});
+
+describe("types", () => {
+  type Data = { theme: "light" | "dark"; visits: number };
+  const manager = new SessionManager<Data>({ onWarning: () => {} });
+
+  it("types c.get('session') and c.var.session through SessionEnv", () => {
+    const app = new Hono<SessionEnv<Data>>();
+    app.use(sessionMiddleware(manager));
+    app.get("/", (c) => {
+      expectTypeOf(c.get("session")).toEqualTypeOf<RequestSession<Data>>();
+      expectTypeOf(c.var.session.get("theme")).toEqualTypeOf<"light" | "dark" | undefined>();
+      c.get("session").set("visits", 2);
+      // @ts-expect-error "blue" is not a theme
+      c.get("session").set("theme", "blue");
+      // @ts-expect-error the data type has no such key
+      c.get("session").get("missing");
+      return c.text("ok");
+    });
+    expectTypeOf(sessionMiddleware(manager)).toEqualTypeOf<MiddlewareHandler<SessionEnv<Data>>>();
+  });
+});

@@ -1,0 +1,99 @@
+import { type RequestSession, SessionManager, SessionStoreError } from "@sesame/core";
+import { FaultInjectingStore, listenOnLoopback, sendRequest } from "@sesame/core/testing";
+import Koa3, { type DefaultState, type Middleware } from "koa";
+import Koa2 from "koa2";
+import { afterEach, describe, expect, expectTypeOf, it } from "vitest";
+import { crossOriginProtection, type SessionContext, sessionMiddleware } from "../src/index.js";
+
+const servers: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+
+describe.each([
+  ["Koa 3", Koa3],
+  ["Koa 2", Koa2],
+])("%s", (_name, Koa) => {
+  async function serve(store: FaultInjectingStore): Promise<{ url: string; errors: unknown[] }> {
+    const manager = new SessionManager({ store, onWarning: () => {} });
+    const app = new Koa().use(sessionMiddleware(manager));
+    const errors: unknown[] = [];
+    app.silent = true;
+    app.on("error", (error: unknown) => errors.push(error));
+    app.use(async (ctx) => {
+      if (ctx.path === "/login") await ctx.session.create("alice");
+      if (ctx.path === "/set-then-rotate") {
+        ctx.session.set("late", true);
+        await ctx.session.rotate();
+      }
+      ctx.body = { userId: ctx.session.userId, data: ctx.session.data };
+    });
+    const server = await listenOnLoopback(app.callback());
+    servers.push(server);
+    return { url: server.url, errors };
+  }
+
+  async function login(url: string): Promise<string> {
+    const reply = await sendRequest(url, "POST", "/login");
+    return reply.setCookies[0]!.split(";")[0]!;
+  }
+
+  it("lets Koa's default error handling answer a generic 503 when the store fails", async () => {
+    const store = new FaultInjectingStore();
+    const { url, errors } = await serve(store);
+    const cookie = await login(url);
+    store.setMode("fail");
+    const reply = await sendRequest(url, "GET", "/me", { cookie });
+    expect(reply.status).toBe(503);
+    expect(reply.body).toBe("Service Unavailable");
+    expect(reply.setCookies).toEqual([]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(SessionStoreError);
+    expect(errors[0]).toMatchObject({ status: 503, expose: false, code: "store_unavailable" });
+    store.setMode("ok");
+    expect((await sendRequest(url, "GET", "/me", { cookie })).status).toBe(200);
+  });
+
+  it("does not commit after a store error thrown downstream", async () => {
+    const store = new FaultInjectingStore();
+    const { url } = await serve(store);
+    const cookie = await login(url);
+    store.setMode("fail", { only: ["create"] });
+    store.resetCalls();
+    const reply = await sendRequest(url, "POST", "/set-then-rotate", { cookie });
+    expect(reply.status).toBe(503);
+    expect(store.calls.update).toBe(0);
+    store.setMode("ok");
+    const after = await sendRequest(url, "GET", "/me", { cookie });
+    expect(JSON.parse(after.body).data).toEqual({});
+  });
+});
+
+describe("types", () => {
+  type Data = { theme: "light" | "dark"; visits: number };
+  const manager = new SessionManager<Data>({ onWarning: () => {} });
+
+  it("types ctx.session on the app that app.use(sessionMiddleware(manager)) returns", () => {
+    const app = new Koa3().use(crossOriginProtection()).use(sessionMiddleware(manager));
+    app.use((ctx) => {
+      expectTypeOf(ctx.session).toEqualTypeOf<RequestSession<Data>>();
+      expectTypeOf(ctx.session.get("theme")).toEqualTypeOf<"light" | "dark" | undefined>();
+      ctx.session.set("visits", 2);
+      // @ts-expect-error "blue" is not a theme
+      ctx.session.set("theme", "blue");
+      // @ts-expect-error the data type has no such key
+      ctx.session.get("missing");
+    });
+  });
+
+  it("types ctx.session through Koa's context type parameter", () => {
+    const app = new Koa3<DefaultState, SessionContext<Data>>();
+    app.use(sessionMiddleware(manager));
+    app.use((ctx) => {
+      expectTypeOf(ctx.session).toEqualTypeOf<RequestSession<Data>>();
+    });
+    expectTypeOf(sessionMiddleware(manager)).toEqualTypeOf<
+      Middleware<DefaultState, SessionContext<Data>>
+    >();
+  });
+});

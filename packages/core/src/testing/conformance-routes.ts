@@ -1,0 +1,258 @@
+import type { RequestSession } from "../request-session.js";
+import type { SessionManager } from "../session-manager.js";
+import type { ConformanceServer } from "./http-client.js";
+
+/**
+ * What a route gets besides the session.
+ *
+ * @example
+ * ```ts
+ * const input: ConformanceInput = { body: await readJson(request) };
+ * ```
+ */
+export interface ConformanceInput {
+  /** The request body parsed as JSON, or `undefined` (no body, or not JSON). */
+  body: unknown;
+}
+
+/**
+ * What a route answers; the harness writes it with its framework's own API.
+ *
+ * @example
+ * ```ts
+ * const result: ConformanceResult = { status: 303, redirect: "/me", cookies: [["theme", "dark"]] };
+ * ```
+ */
+export interface ConformanceResult {
+  status: number;
+  /** A JSON body; absent means an empty body. */
+  body?: unknown;
+  /** Answer with the framework's redirect helper, to this location, with `status`. */
+  redirect?: string;
+  /** Stream these chunks with the framework's streaming API instead of a JSON body. */
+  stream?: readonly string[];
+  /** Cookies unrelated to the session, set through the framework's own cookie API. */
+  cookies?: readonly (readonly [name: string, value: string])[];
+}
+
+/**
+ * One route of the conformance app: a plain function of the session and the input.
+ *
+ * @example
+ * ```ts
+ * for (const route of routes) {
+ *   app.on(route.method, route.path, async (c) => send(c, await route.handle(c.get("session"), { body })));
+ * }
+ * ```
+ */
+export interface ConformanceRoute {
+  method: "GET" | "POST" | "PUT";
+  /** A literal path (no parameters), such as `/login`. */
+  path: string;
+  handle(session: RequestSession, input: ConformanceInput): Promise<ConformanceResult>;
+}
+
+/**
+ * Everything a harness needs to build the app under test.
+ *
+ * @example
+ * ```ts
+ * const harness: AdapterHarness = {
+ *   start: ({ manager, routes, trustProxy }: ConformanceApp) => listenOnLoopback(buildApp(manager, routes, trustProxy)),
+ * };
+ * ```
+ */
+export interface ConformanceApp {
+  /** The manager to give the adapter's `sessionMiddleware`. */
+  manager: SessionManager;
+  /** The routes to mount, after `crossOriginProtection()` and `sessionMiddleware(manager)`. */
+  routes: readonly ConformanceRoute[];
+  /**
+   * Whether to trust `X-Forwarded-*` headers from the loopback peer, through the framework's
+   * own proxy setting (Express `trust proxy`, Koa `app.proxy`, the Hono adapter's `trustProxy`).
+   */
+  trustProxy: boolean;
+}
+
+/**
+ * Maps the conformance app onto one framework. `start` must:
+ *
+ * 1. honour {@link ConformanceApp.trustProxy} through the framework's proxy setting;
+ * 2. mount the adapter's `crossOriginProtection()`, then its `sessionMiddleware(manager)`;
+ * 3. mount every route: call `handle` with the request's session and JSON body, then write the
+ *    {@link ConformanceResult} with the framework's API (cookie helper, redirect helper,
+ *    streaming body, JSON body, or an empty body);
+ * 4. let thrown errors take the framework's error path, answering a `SessionStoreError` with
+ *    503 and a body that repeats no error detail, and anything else with 500;
+ * 5. listen on 127.0.0.1 with a free port (for example with `listenOnLoopback`).
+ *
+ * @example
+ * ```ts
+ * const harness: AdapterHarness = {
+ *   async start({ manager, routes, trustProxy }) {
+ *     const app = new Koa({ proxy: trustProxy });
+ *     // … crossOriginProtection(), sessionMiddleware(manager), the routes …
+ *     return listenOnLoopback(app.callback());
+ *   },
+ * };
+ * ```
+ */
+export interface AdapterHarness {
+  start(app: ConformanceApp): Promise<ConformanceServer>;
+}
+
+/**
+ * The chunks `POST /login-stream` streams.
+ *
+ * @example
+ * ```ts
+ * expect(reply.body).toBe(STREAM_CHUNKS.join(""));
+ * ```
+ */
+export const STREAM_CHUNKS: readonly string[] = Array.from(
+  { length: 8 },
+  (_, index) => `chunk ${index}\n`,
+);
+
+/**
+ * The answer of every conformance route that needs a signed-in user and has none.
+ *
+ * @example
+ * ```ts
+ * if (session.userId === null) return UNAUTHENTICATED; // 401 {"error":"unauthenticated"}
+ * ```
+ */
+export const UNAUTHENTICATED: ConformanceResult = {
+  status: 401,
+  body: { error: "unauthenticated" },
+};
+
+/**
+ * A gate routes can wait at, so a test can hold requests open while it sends others.
+ *
+ * @example
+ * ```ts
+ * const latch = new Latch();
+ * const pending = fetch(`${url}/slow-write`, { method: "POST" }); // waits in the route
+ * await latch.untilWaiting(1);
+ * latch.release();
+ * ```
+ */
+export class Latch {
+  #waiting = 0;
+  #release: () => void = () => {};
+  readonly #released = new Promise<void>((resolve) => {
+    this.#release = resolve;
+  });
+  #watchers: { count: number; resolve: () => void }[] = [];
+
+  /** Resolves once {@link release} is called. */
+  async wait(): Promise<void> {
+    this.#waiting += 1;
+    for (const watcher of this.#watchers.filter((entry) => entry.count <= this.#waiting)) {
+      watcher.resolve();
+    }
+    await this.#released;
+  }
+
+  /** Lets every waiting (and future) caller through. */
+  release(): void {
+    this.#release();
+  }
+
+  /** Resolves once `count` callers are waiting. */
+  untilWaiting(count: number): Promise<void> {
+    if (this.#waiting >= count) return Promise.resolve();
+    return new Promise((resolve) => this.#watchers.push({ count, resolve }));
+  }
+}
+
+function field(body: unknown, name: string): unknown {
+  return typeof body === "object" && body !== null
+    ? (body as Record<string, unknown>)[name]
+    : undefined;
+}
+
+function text(body: unknown, name: string, fallback: string): string {
+  const value = field(body, name);
+  return typeof value === "string" && value.length > 0 ? value : fallback;
+}
+
+function route(
+  method: ConformanceRoute["method"],
+  path: string,
+  handle: ConformanceRoute["handle"],
+): ConformanceRoute {
+  return { method, path, handle };
+}
+
+/**
+ * The route table of the conformance app. `latch` holds `POST /slow-write` open.
+ *
+ * @example
+ * ```ts
+ * const routes = createConformanceRoutes(new Latch());
+ * routes.map((entry) => `${entry.method} ${entry.path}`);
+ * ```
+ */
+export function createConformanceRoutes(latch: Latch): ConformanceRoute[] {
+  return [
+    route("GET", "/public", async () => ({ status: 200, body: { public: true } })),
+    route("POST", "/login", async (session, { body }) => {
+      const userId = text(body, "userId", "alice");
+      await session.create(userId);
+      return { status: 200, body: { userId } };
+    }),
+    route("GET", "/me", async (session) =>
+      session.userId === null
+        ? UNAUTHENTICATED
+        : { status: 200, body: { userId: session.userId, data: session.data } },
+    ),
+    route("PUT", "/data", async (session, { body }) => {
+      if (session.userId === null) return UNAUTHENTICATED;
+      session.set(text(body, "key", "value"), field(body, "value"));
+      return { status: 200, body: { data: session.data } };
+    }),
+    route("POST", "/logout", async (session) => {
+      await session.destroy();
+      return { status: 204 };
+    }),
+    route("POST", "/rotate", async (session) => {
+      if (session.userId === null) return UNAUTHENTICATED;
+      await session.rotate();
+      return { status: 200, body: { rotated: true } };
+    }),
+    route("POST", "/slow-write", async (session, { body }) => {
+      if (session.userId === null) return UNAUTHENTICATED;
+      await latch.wait();
+      session.set(text(body, "key", "value"), field(body, "value"));
+      return { status: 200, body: { data: session.data } };
+    }),
+    route("POST", "/three-cookies", async (session) => {
+      if (session.userId === null) return UNAUTHENTICATED;
+      await session.rotate();
+      const cookies = [
+        ["theme", "dark"],
+        ["lang", "en"],
+        ["seen", "1"],
+      ] as const;
+      return { status: 200, body: { rotated: true }, cookies };
+    }),
+    route("POST", "/login-redirect", async (session) => {
+      await session.create("alice");
+      return { status: 303, redirect: "/me" };
+    }),
+    route("POST", "/login-stream", async (session) => {
+      await session.create("alice");
+      return { status: 200, stream: STREAM_CHUNKS };
+    }),
+    route("POST", "/set-then-throw", async (session, { body }) => {
+      session.set(text(body, "key", "value"), field(body, "value"));
+      throw new Error("The route failed after changing the session.");
+    }),
+    route("POST", "/logout-then-throw", async (session) => {
+      await session.destroy();
+      throw new Error("The route failed after signing out.");
+    }),
+  ];
+}
