@@ -114,25 +114,15 @@ export class RequestSession<Data extends object = SessionData> {
   get info(): SessionInfo | null {
     const record = this.#current?.record;
     if (record === undefined) return null;
-    const {
-      handle,
-      userId,
-      createdAt,
-      lastSeenAt,
-      authTime,
-      expiresAt,
-      absoluteExpiresAt,
-      persistent,
-    } = record;
     return {
-      handle,
-      userId,
-      createdAt,
-      lastSeenAt,
-      authTime,
-      expiresAt,
-      absoluteExpiresAt,
-      persistent,
+      handle: record.handle,
+      userId: record.userId,
+      createdAt: record.createdAt,
+      lastSeenAt: record.lastSeenAt,
+      authTime: record.authTime,
+      expiresAt: record.expiresAt,
+      absoluteExpiresAt: record.absoluteExpiresAt,
+      persistent: record.persistent,
     };
   }
 
