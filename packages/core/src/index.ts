@@ -42,8 +42,9 @@ export {
 } from "./options.js";
 export { type CreateSessionOptions, RequestSession, type SessionInfo } from "./request-session.js";
 export { jsonSerializer, type Serializer } from "./serializer.js";
-export type { SessionData, SessionSummary } from "./session-engine.js";
+export type { SessionData } from "./session-engine.js";
 export { SessionManager } from "./session-manager.js";
 export type { StandardSchemaResult, StandardSchemaV1 } from "./standard-schema.js";
 export type { SessionStore, StoredSession, StoredSessionEntry } from "./store.js";
 export { TOKEN_BYTES } from "./token.js";
+export type { SessionSummary } from "./user-sessions.js";

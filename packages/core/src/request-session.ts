@@ -6,13 +6,15 @@ import {
   SessionLimitError,
   SessionStoreError,
 } from "./errors.js";
-import type {
-  LoadedSession,
-  SessionData,
-  SessionEngine,
-  SessionSummary,
-} from "./session-engine.js";
+import type { LoadedSession, SessionData, SessionEngine } from "./session-engine.js";
 import type { StoredSession } from "./store.js";
+import {
+  listLiveEntries,
+  listUserSessions,
+  revokeUserSession,
+  revokeUserSessions,
+  type SessionSummary,
+} from "./user-sessions.js";
 
 /** Options of {@link RequestSession.create}. */
 export interface CreateSessionOptions<Data extends object> {
@@ -229,27 +231,18 @@ export class RequestSession<Data extends object = SessionData> {
   }
 
   /** The signed-in user's live sessions, newest first, this one marked `current`. */
-  async listSessions(): Promise<SessionSummary[]> {
+  listSessions(): Promise<SessionSummary[]> {
     const userId = this.#requireUser("Listing sessions");
-    const entries = await this.#engine.liveEntries(userId);
-    return entries
-      .map((entry) => this.#engine.summarize(entry, this.#current?.id ?? null))
-      .sort((a, b) => b.createdAt - a.createdAt);
+    return listUserSessions(this.#engine, userId, this.#current?.id ?? null);
   }
 
   /** Revokes one of the user's sessions by handle; resolves `false` if it is not theirs. */
   async revokeSession(handle: string): Promise<boolean> {
     const userId = this.#requireUser("Revoking a session");
-    if (handle === this.#current?.record.handle) {
-      await this.destroy();
-      return true;
+    if (handle !== this.#current?.record.handle) {
+      return revokeUserSession(this.#engine, userId, handle);
     }
-    const entry = (await this.#engine.liveEntries(userId)).find(
-      (candidate) => candidate.record.handle === handle,
-    );
-    if (entry === undefined) return false;
-    await this.#engine.store.delete(entry.id);
-    this.#engine.emit({ type: "destroyed", at: this.#engine.now(), handle, userId });
+    await this.destroy();
     return true;
   }
 
@@ -257,21 +250,13 @@ export class RequestSession<Data extends object = SessionData> {
   async revokeOtherSessions(): Promise<number> {
     const userId = this.#requireUser("Revoking sessions");
     await this.save();
-    const currentId = this.#current?.id ?? undefined;
-    const others = (await this.#engine.liveEntries(userId)).filter(
-      (entry) => entry.id !== currentId,
-    ).length;
-    await this.#engine.store.deleteByUser(userId, currentId);
-    this.#engine.emit({ type: "revoked", at: this.#engine.now(), userId, count: others });
-    return others;
+    return revokeUserSessions(this.#engine, userId, this.#current?.id ?? undefined);
   }
 
   /** Revokes every session of the user, this one included; resolves how many. */
   async revokeAllSessions(): Promise<number> {
     const userId = this.#requireUser("Revoking sessions");
-    const count = (await this.#engine.liveEntries(userId)).length;
-    await this.#engine.store.deleteByUser(userId);
-    this.#engine.emit({ type: "revoked", at: this.#engine.now(), userId, count });
+    const count = await revokeUserSessions(this.#engine, userId);
     this.#forget();
     return count;
   }
@@ -357,7 +342,7 @@ export class RequestSession<Data extends object = SessionData> {
     const engine = this.#engine;
     const limit = engine.options.maxSessionsPerUser;
     if (limit === null) return;
-    const entries = await engine.liveEntries(userId);
+    const entries = await listLiveEntries(engine, userId);
     if (entries.length <= limit) return;
     entries.sort(
       (a, b) => a.record.createdAt - b.record.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),

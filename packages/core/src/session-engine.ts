@@ -6,7 +6,7 @@ import type { RejectionReason, SessionEvent } from "./events.js";
 import { GuardedStore } from "./guarded-store.js";
 import type { ResolvedOptions } from "./options.js";
 import { FORBIDDEN_KEYS } from "./serializer.js";
-import type { StoredSession, StoredSessionEntry } from "./store.js";
+import type { StoredSession } from "./store.js";
 import {
   generateHandle,
   generateToken,
@@ -29,22 +29,6 @@ export interface LoadedSession {
   data: SessionData;
   /** Whether the cookie was signed with an older secret and should be re-signed. */
   resign: boolean;
-}
-
-/** One session of a user, as listings show it: never the token or the store key. */
-export interface SessionSummary {
-  /** Opaque handle, for {@link SessionManager.revokeSession}. */
-  handle: string;
-  createdAt: number;
-  lastSeenAt: number;
-  expiresAt: number;
-  absoluteExpiresAt: number;
-  authTime: number | null;
-  userAgent: string | null;
-  ip: string | null;
-  persistent: boolean;
-  /** Whether this is the session of the request that asked. */
-  current: boolean;
 }
 
 const USER_AGENT_LIMIT = 256;
@@ -337,27 +321,5 @@ export class SessionEngine<Data extends object> {
       secrets.length > 0 ? `${token}.${await signToken(secrets[0]!, cookie.name, token)}` : token;
     jar.set(cookie.name, value, attributes);
     return true;
-  }
-
-  /** A user's live sessions (renewed tokens' forwarders left out). */
-  async liveEntries(userId: string): Promise<StoredSessionEntry[]> {
-    const entries = await this.store.listByUser(userId);
-    return entries.filter((entry) => entry.record.successorId === null);
-  }
-
-  summarize(entry: StoredSessionEntry, currentId: string | null): SessionSummary {
-    const { record } = entry;
-    return {
-      handle: record.handle,
-      createdAt: record.createdAt,
-      lastSeenAt: record.lastSeenAt,
-      expiresAt: record.expiresAt,
-      absoluteExpiresAt: record.absoluteExpiresAt,
-      authTime: record.authTime,
-      userAgent: record.userAgent,
-      ip: record.ip,
-      persistent: record.persistent,
-      current: entry.id === currentId,
-    };
   }
 }

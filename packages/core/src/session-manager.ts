@@ -3,7 +3,13 @@ import { SessionStoreError } from "./errors.js";
 import { MemoryStore } from "./memory-store.js";
 import { type ResolvedOptions, resolveOptions, type SessionManagerOptions } from "./options.js";
 import { RequestSession } from "./request-session.js";
-import { type SessionData, SessionEngine, type SessionSummary } from "./session-engine.js";
+import { type SessionData, SessionEngine } from "./session-engine.js";
+import {
+  listUserSessions,
+  revokeUserSession,
+  revokeUserSessions,
+  type SessionSummary,
+} from "./user-sessions.js";
 
 /**
  * Owns every session rule: tokens, cookies, expiry, rotation, saving, per-user revocation.
@@ -68,32 +74,20 @@ export class SessionManager<Data extends object = SessionData> {
   }
 
   /** A user's live sessions, newest first. */
-  async listUserSessions(userId: string): Promise<SessionSummary[]> {
-    const entries = await this.#engine.liveEntries(userId);
-    return entries
-      .map((entry) => this.#engine.summarize(entry, null))
-      .sort((a, b) => b.createdAt - a.createdAt);
+  listUserSessions(userId: string): Promise<SessionSummary[]> {
+    return listUserSessions(this.#engine, userId, null);
   }
 
   /** Revokes one of a user's sessions by its handle; resolves `false` if it is not theirs. */
-  async revokeSession(userId: string, handle: string): Promise<boolean> {
-    const entry = (await this.#engine.liveEntries(userId)).find(
-      (candidate) => candidate.record.handle === handle,
-    );
-    if (entry === undefined) return false;
-    await this.#engine.store.delete(entry.id);
-    this.#engine.emit({ type: "destroyed", at: this.#engine.now(), handle, userId });
-    return true;
+  revokeSession(userId: string, handle: string): Promise<boolean> {
+    return revokeUserSession(this.#engine, userId, handle);
   }
 
   /**
    * Revokes every session of a user (after a password change, account disable, admin action),
    * effective at once on every instance sharing the store. Resolves how many were live.
    */
-  async invalidateUserSessions(userId: string): Promise<number> {
-    const count = (await this.#engine.liveEntries(userId)).length;
-    await this.#engine.store.deleteByUser(userId);
-    this.#engine.emit({ type: "revoked", at: this.#engine.now(), userId, count });
-    return count;
+  invalidateUserSessions(userId: string): Promise<number> {
+    return revokeUserSessions(this.#engine, userId);
   }
 }
