@@ -105,6 +105,7 @@ export function sessionMiddleware<Data extends object>(
       c.header("Set-Cookie", line, { append: true });
     });
     const context = contextFromRequest(c.req.raw, { trustProxy });
+    context.ip ??= socketAddress(c.env);
     const session = await manager.load(cookies, context).catch(rethrow);
     c.set("session", session);
     await next();
@@ -135,3 +136,10 @@ export const sessionErrorHandler: ErrorHandler = (error, c) => {
   console.error(error);
   return c.text("Internal Server Error", 500);
 };
+
+/** The client address @hono/node-server exposes as `c.env.incoming`, when it does. */
+function socketAddress(env: unknown): string | undefined {
+  const incoming = (env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)
+    ?.incoming;
+  return incoming?.socket?.remoteAddress;
+}

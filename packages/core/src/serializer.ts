@@ -13,6 +13,18 @@ export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set([
   "prototype",
 ]);
 
+/** The first key, at any depth of `value`, that could reach a prototype; `null` if none. */
+export function findForbiddenKey(value: unknown, seen: Set<object> = new Set()): string | null {
+  if (value === null || typeof value !== "object" || seen.has(value)) return null;
+  seen.add(value);
+  for (const key of Object.keys(value)) {
+    if (FORBIDDEN_KEYS.has(key)) return key;
+    const found = findForbiddenKey((value as Record<string, unknown>)[key], seen);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
 /**
  * The default serializer: JSON, and nothing else (no revival of classes, no `eval`). Loading is
  * prototype-safe: `__proto__`, `constructor` and `prototype` keys are dropped at every depth.

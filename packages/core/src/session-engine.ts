@@ -5,7 +5,7 @@ import { SessionDataError, SessionStoreError, SessionTooLargeError } from "./err
 import type { RejectionReason, SessionEvent } from "./events.js";
 import { GuardedStore } from "./guarded-store.js";
 import type { ResolvedOptions } from "./options.js";
-import { FORBIDDEN_KEYS } from "./serializer.js";
+import { FORBIDDEN_KEYS, findForbiddenKey } from "./serializer.js";
 import type { StoredSession } from "./store.js";
 import {
   generateHandle,
@@ -44,6 +44,8 @@ export class SessionEngine<Data extends object> {
   #rejectedInWindow = 0;
   #suppressed = 0;
   readonly #warned = new Set<string>();
+  /** Creation times are strictly increasing per process, so per-user limits rank logins exactly. */
+  #lastCreatedAt = 0;
   readonly #encoder = new TextEncoder();
 
   constructor(options: ResolvedOptions<Data>) {
@@ -196,7 +198,8 @@ export class SessionEngine<Data extends object> {
     persistent: boolean,
     authTime: number | null,
   ): StoredSession {
-    const now = this.now();
+    const now = Math.max(this.now(), this.#lastCreatedAt + 1);
+    this.#lastCreatedAt = now;
     const { idle, absolute } = this.#lifetimes(userId);
     return {
       userId,
@@ -252,6 +255,12 @@ export class SessionEngine<Data extends object> {
 
   /** Serializes data, refusing anything over `maxDataBytes`. */
   serializeData(data: SessionData): string {
+    const forbidden = findForbiddenKey(data);
+    if (forbidden !== null) {
+      throw new SessionDataError(
+        `Session data cannot use the key ${JSON.stringify(forbidden)}, at any depth.`,
+      );
+    }
     let text: string;
     try {
       text = this.options.serializer.serialize(data);

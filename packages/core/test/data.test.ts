@@ -117,6 +117,19 @@ describe("data limits", () => {
     expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
   });
 
+  it("refuses forbidden keys nested at any depth, and keeps the stored data", async () => {
+    const { client } = setup();
+    const alice = client();
+    await alice.login("alice", { form: { company: "Acme" } });
+    const nested = JSON.parse('{"company":{"constructor":"Acme Ltd"}}');
+    await expect(alice.request((session) => session.set("form", nested))).rejects.toBeInstanceOf(
+      SessionDataError,
+    );
+    expect((await alice.request((session) => session.data)).result).toEqual({
+      form: { company: "Acme" },
+    });
+  });
+
   it("refuses data JSON cannot hold", async () => {
     const { client } = setup();
     const circular: Record<string, unknown> = {};

@@ -91,6 +91,26 @@ describe("per-user limit", () => {
     expect(events.filter((event) => event.type === "evicted")).toHaveLength(1);
   });
 
+  it.each(["evict-oldest", "reject"] as const)(
+    "ranks two logins in the same millisecond by order (%s)",
+    async (sessionLimitPolicy) => {
+      for (let run = 0; run < 40; run++) {
+        const { client, memory } = setup({ maxSessionsPerUser: 1, sessionLimitPolicy });
+        const [first, second] = [client(), client()];
+        await first.login("alice");
+        const outcome = await second.login("alice").catch((error: unknown) => error);
+        expect(await memory.listByUser("alice")).toHaveLength(1);
+        if (sessionLimitPolicy === "reject") {
+          expect(outcome).toBeInstanceOf(SessionLimitError);
+          expect(await first.whoami()).toBe("alice");
+        } else {
+          expect(await second.whoami()).toBe("alice");
+          expect(await first.whoami()).toBeNull();
+        }
+      }
+    },
+  );
+
   it("holds under 20 parallel logins", async () => {
     const { client, memory } = setup({ maxSessionsPerUser: 2 });
     const devices = Array.from({ length: 20 }, () => client());
