@@ -1,7 +1,6 @@
 import {
   createCookieAccessor,
   type RequestSession,
-  type SessionData,
   type SessionManager,
 } from "@sesame/core";
 import type { Request, RequestHandler } from "express";
