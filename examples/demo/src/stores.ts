@@ -1,11 +1,11 @@
 import { mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
 import { userInfo } from "node:os";
 import { dirname } from "node:path";
 import { MemoryStore, type SessionStore } from "@sesame/core";
 import { PostgresStore } from "@sesame/postgres";
 import { RedisStore } from "@sesame/redis";
 import { SqliteStore } from "@sesame/sqlite";
+import Database from "better-sqlite3";
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 import pg from "pg";
 import type { DemoConfig } from "./config.js";
@@ -18,11 +18,14 @@ export interface OpenedStore {
   close(): Promise<void>;
 }
 
-type SqliteDatabase = ConstructorParameters<typeof SqliteStore>[0];
-/** better-sqlite3's constructor, typed through the store that takes its databases. */
-const Database = createRequire(import.meta.url)("better-sqlite3") as new (
-  path: string,
-) => SqliteDatabase;
+/**
+ * How long a SQLite write waits for another connection's lock. better-sqlite3 waits
+ * synchronously, so this stays far below the store timeout: a lock then fails fast as a 503
+ * instead of stalling every request of the process.
+ */
+const SQLITE_BUSY_TIMEOUT_MS = 100;
+/** A Redis or PostgreSQL connection that stays silent this long is dropped and replaced. */
+const SOCKET_TIMEOUT_MS = 2_000;
 
 /** How often expired rows are swept from SQLite and PostgreSQL (Redis and memory expire by themselves). */
 const SWEEP_INTERVAL_MS = 5 * 60_000;
@@ -53,7 +56,7 @@ export async function openStore(config: DemoConfig): Promise<OpenedStore> {
 
 function openSqlite(path: string): OpenedStore {
   mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
+  const db = new Database(path, { timeout: SQLITE_BUSY_TIMEOUT_MS });
   const store = new SqliteStore(db);
   const sweep = every(SWEEP_INTERVAL_MS, () => store.deleteExpired());
   return {
@@ -69,6 +72,7 @@ function openSqlite(path: string): OpenedStore {
 async function openRedis(config: DemoConfig): Promise<OpenedStore> {
   const options: RedisOptions = {
     connectTimeout: 1_000,
+    socketTimeout: SOCKET_TIMEOUT_MS,
     // A command fails after one failed reconnect instead of queueing for long.
     maxRetriesPerRequest: 1,
     retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
@@ -105,6 +109,7 @@ async function openPostgres(config: DemoConfig): Promise<OpenedStore> {
   const pool = new pg.Pool({
     connectionString: withDefaultUser(config.databaseUrl),
     connectionTimeoutMillis: 1_000,
+    query_timeout: SOCKET_TIMEOUT_MS,
     max: 10,
   });
   const outage = outageReporter("PostgreSQL");

@@ -1,3 +1,4 @@
+import { DeadlineQueue } from "./deadline-queue.js";
 import { SessionStoreError } from "./errors.js";
 import type { SessionStore, StoredSession, StoredSessionEntry } from "./store.js";
 
@@ -33,10 +34,12 @@ export class GuardedStore implements SessionStore {
   /** The store being guarded. */
   readonly inner: SessionStore;
   readonly #options: StoreGuardOptions;
+  readonly #deadlines: DeadlineQueue;
 
   constructor(inner: SessionStore, options: Partial<StoreGuardOptions> = {}) {
     this.inner = inner;
     this.#options = { ...STORE_GUARD_DEFAULTS, ...options };
+    this.#deadlines = new DeadlineQueue(this.#options.timeoutMs);
   }
 
   get(id: string): Promise<StoredSession | null> {
@@ -87,17 +90,16 @@ export class GuardedStore implements SessionStore {
   }
 
   #withTimeout<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    const { timeoutMs } = this.#options;
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const id = this.#deadlines.add(() => {
+        const { timeoutMs } = this.#options;
         reject(
           new SessionStoreError(
             "store_timeout",
             `Session store ${operation} did not answer within ${timeoutMs} ms.`,
           ),
         );
-      }, timeoutMs);
-      const settle = (): void => clearTimeout(timer);
+      });
       let pending: Promise<T>;
       try {
         pending = run();
@@ -106,11 +108,11 @@ export class GuardedStore implements SessionStore {
       }
       pending.then(
         (value) => {
-          settle();
+          this.#deadlines.remove(id);
           resolve(value);
         },
         (error: unknown) => {
-          settle();
+          this.#deadlines.remove(id);
           reject(error);
         },
       );

@@ -162,7 +162,7 @@ export class RequestSession<Data extends object = SessionData> {
     this.#usable("Changing session data");
     this.#engine.checkKey(key);
     const current = this.#current ?? this.#startNew(null, false, null);
-    const next: SessionData = Object.assign(Object.create(null), current.data);
+    const next: SessionData = { ...current.data };
     if (value === REMOVED) delete next[key];
     else next[key] = value;
     current.record = { ...current.record, data: this.#engine.serializeData(next) };
@@ -178,13 +178,13 @@ export class RequestSession<Data extends object = SessionData> {
     this.#usable("Creating a session");
     if (typeof userId !== "string" || userId.length === 0)
       throw new TypeError("userId must be a non-empty string.");
-    const carried: SessionData = Object.create(null);
+    const carried: SessionData = {};
     for (const key of options.carryOver ?? []) {
       if (this.#current !== null && Object.hasOwn(this.#current.data, key))
         carried[key] = this.#current.data[key];
     }
     await this.#dropCurrent();
-    const data: SessionData = Object.assign(Object.create(null), carried, options.data ?? {});
+    const data: SessionData = { ...carried, ...options.data };
     for (const key of Object.keys(data)) this.#engine.checkKey(key);
     const current = this.#startNew(userId, options.persistent ?? false, this.#engine.now());
     current.record.data = this.#engine.serializeData(data);
@@ -316,7 +316,7 @@ export class RequestSession<Data extends object = SessionData> {
       id: null,
       token: this.#engine.newToken(),
       record: this.#engine.newRecord(userId, this.#context, persistent, authTime),
-      data: Object.create(null),
+      data: {},
     };
     this.#current = current;
     this.#isNew = true;
@@ -404,7 +404,7 @@ export class RequestSession<Data extends object = SessionData> {
   #applyPatch(base: StoredSession, current: Current): string {
     if (base === current.record) return current.record.data;
     const loaded = this.#engine.options.serializer.deserialize(base.data) as SessionData;
-    const data: SessionData = Object.assign(Object.create(null), loaded);
+    const data: SessionData = { ...loaded };
     for (const [key, value] of this.#patch) {
       if (value === REMOVED) delete data[key];
       else data[key] = value;

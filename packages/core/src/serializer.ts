@@ -37,5 +37,22 @@ export function findForbiddenKey(value: unknown, seen: Set<object> = new Set()):
 export const jsonSerializer: Serializer = {
   serialize: (data) => JSON.stringify(data),
   deserialize: (text) =>
-    JSON.parse(text, (key, value) => (FORBIDDEN_KEYS.has(key) ? undefined : value)),
+    mayNameForbiddenKey(text) ? JSON.parse(text, dropForbiddenKeys) : JSON.parse(text),
 };
+
+function dropForbiddenKeys(key: string, value: unknown): unknown {
+  return FORBIDDEN_KEYS.has(key) ? undefined : value;
+}
+
+/**
+ * Whether JSON text could contain a forbidden key: one of them literally, or any escape (which
+ * could spell one). Text without either parses on the fast path, with no reviver.
+ */
+function mayNameForbiddenKey(text: string): boolean {
+  return (
+    text.includes("\\") ||
+    text.includes('"__proto__"') ||
+    text.includes('"constructor"') ||
+    text.includes('"prototype"')
+  );
+}

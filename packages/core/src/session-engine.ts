@@ -121,7 +121,7 @@ export class SessionEngine<Data extends object> {
       id,
       token,
       record,
-      data: Object.assign(Object.create(null), data) as SessionData,
+      data: { ...(data as SessionData) },
       resign,
     };
   }

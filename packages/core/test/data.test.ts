@@ -20,6 +20,8 @@ describe("serialization", () => {
     ['{"constructor":{"prototype":{"x":1}},"a":1}', { a: 1 }],
     ['{"nested":{"__proto__":{"isAdmin":true},"b":2}}', { nested: { b: 2 } }],
     ['{"save":1,"regenerate":1,"destroy":1}', { save: 1, regenerate: 1, destroy: 1 }],
+    ['{"\\u005f_proto__":{"isAdmin":true},"a":1}', { a: 1 }],
+    ['{"b":{"construct\\u006fr":{"prototype":{"x":1}}}}', { b: {} }],
   ])("loads %s prototype-safely", async (text, expected) => {
     const { alice } = await plant(text);
     const { result } = await alice.request((session) => ({
