@@ -1,8 +1,4 @@
-import {
-  createCookieAccessor,
-  type RequestSession,
-  type SessionManager,
-} from "@sesame/core";
+import { createCookieAccessor, type RequestSession, type SessionManager } from "@sesame/core";
 import type { Request, RequestHandler } from "express";
 import { commitBeforeHeaders } from "./commit-before-headers.js";
 import { requestContext } from "./request-context.js";

@@ -1,0 +1,153 @@
+/**
+ * What the HTTP benchmark runs: frameworks, variants, paths and the load settings.
+ *
+ * @module
+ */
+
+/** A web framework under test. */
+export type Framework = "express" | "koa" | "hono";
+
+/** A request pattern every session variant is measured on. */
+export type PathId = "read" | "create" | "touch" | "write";
+
+/** One server process: a framework with either no sessions (bare) or one session library. */
+export interface Variant {
+  /** Stable id, also the server's `BENCH_VARIANT`. */
+  id: string;
+  framework: Framework;
+  /** Column label in the tables. */
+  label: string;
+  /** `bare`: the ceiling; `sesame`: ours; `incumbent`: the library users compare us with. */
+  kind: "bare" | "sesame" | "incumbent";
+  /** Where the sessions live. */
+  store: "none" | "memory" | "redis";
+  /** The sesame variant this incumbent is compared with (same framework and store). */
+  comparedWith?: string;
+  /**
+   * Redis variants: the commands the client sends, each one network round trip. Commands not
+   * listed here ran inside a Lua script (`INFO commandstats` counts those too).
+   */
+  redisClientCommands?: readonly string[];
+}
+
+/** Every variant, one server process each. */
+export const VARIANTS: readonly Variant[] = [
+  { id: "express-bare", framework: "express", label: "bare", kind: "bare", store: "none" },
+  {
+    id: "express-sesame",
+    framework: "express",
+    label: "sesame (memory)",
+    kind: "sesame",
+    store: "memory",
+  },
+  {
+    id: "express-session",
+    framework: "express",
+    label: "express-session (MemoryStore)",
+    kind: "incumbent",
+    store: "memory",
+    comparedWith: "express-sesame",
+  },
+  {
+    id: "express-sesame-redis",
+    framework: "express",
+    label: "sesame (RedisStore)",
+    kind: "sesame",
+    store: "redis",
+    redisClientCommands: ["evalsha", "eval", "hget"],
+  },
+  {
+    id: "express-session-redis",
+    framework: "express",
+    label: "express-session (connect-redis)",
+    kind: "incumbent",
+    store: "redis",
+    comparedWith: "express-sesame-redis",
+    redisClientCommands: ["get", "set", "expire", "del"],
+  },
+  { id: "koa-bare", framework: "koa", label: "bare", kind: "bare", store: "none" },
+  { id: "koa-sesame", framework: "koa", label: "sesame (memory)", kind: "sesame", store: "memory" },
+  {
+    id: "koa-session",
+    framework: "koa",
+    label: "koa-session (Map store)",
+    kind: "incumbent",
+    store: "memory",
+    comparedWith: "koa-sesame",
+  },
+  { id: "hono-bare", framework: "hono", label: "bare", kind: "bare", store: "none" },
+  {
+    id: "hono-sesame",
+    framework: "hono",
+    label: "sesame (memory)",
+    kind: "sesame",
+    store: "memory",
+  },
+  {
+    id: "hono-sessions",
+    framework: "hono",
+    label: "hono-sessions (MemoryStore)",
+    kind: "incumbent",
+    store: "memory",
+    comparedWith: "hono-sesame",
+  },
+  {
+    id: "hono-session",
+    framework: "hono",
+    label: "@hono/session (Map storage)",
+    kind: "incumbent",
+    store: "memory",
+    comparedWith: "hono-sesame",
+  },
+];
+
+/** The frameworks, in table order. */
+export const FRAMEWORKS: readonly Framework[] = ["express", "koa", "hono"];
+
+/** The paths, in table order. */
+export const PATHS: readonly PathId[] = ["read", "create", "touch", "write"];
+
+/** What each path sends. Paths under `/t/` reach the app configured to touch on every read. */
+export const PATH_REQUESTS: Readonly<
+  Record<PathId, { method: "GET" | "POST"; path: string; cookies: "one" | "pool" | "none" }>
+> = {
+  read: { method: "GET", path: "/read", cookies: "one" },
+  create: { method: "POST", path: "/login", cookies: "none" },
+  touch: { method: "GET", path: "/t/read", cookies: "pool" },
+  write: { method: "POST", path: "/write", cookies: "pool" },
+};
+
+/** The bare route every framework answers in its bare server. */
+export const BARE_PATH = "/bare";
+
+/**
+ * Sessions in the pool for the touch and write paths. Requests take them round-robin, so a
+ * session is never hammered by concurrent requests (that would measure write conflicts, not
+ * writes) and each one is seen every few milliseconds, so every read is due for a touch.
+ */
+export const SESSION_POOL_SIZE = 64;
+
+/** Load settings, overridable through the environment for quick checks. */
+export interface LoadSettings {
+  connections: number;
+  durationSeconds: number;
+  warmupSeconds: number;
+  rounds: number;
+}
+
+/** Reads `BENCH_DURATION`, `BENCH_WARMUP`, `BENCH_ROUNDS` and `BENCH_CONNECTIONS`. */
+export function loadSettingsFromEnv(env: NodeJS.ProcessEnv): LoadSettings {
+  return {
+    connections: positive(env.BENCH_CONNECTIONS, 32),
+    durationSeconds: positive(env.BENCH_DURATION, 3),
+    warmupSeconds: positive(env.BENCH_WARMUP, 0.5),
+    rounds: positive(env.BENCH_ROUNDS, 3),
+  };
+}
+
+function positive(text: string | undefined, fallback: number): number {
+  if (text === undefined || text === "") return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`Not a positive number: ${text}`);
+  return value;
+}

@@ -1,0 +1,189 @@
+/**
+ * Express 5 benchmark server. `BENCH_VARIANT` picks one of: express-bare, express-sesame,
+ * express-sesame-redis, express-session, express-session-redis.
+ *
+ * @module
+ */
+import { createRequire } from "node:module";
+import { getCookieValues, SessionManager, type SessionStore } from "@sesame/core";
+import { getSession, sessionMiddleware } from "@sesame/express";
+import express, { type Express, type Request, type RequestHandler } from "express";
+import { connectRedis, deleteKeysWithPrefix, redisUrl } from "../redis.js";
+import {
+  BENCH_SECRET,
+  type BenchData,
+  countCalls,
+  type HostedVariant,
+  hostVariant,
+  IDLE_TIMEOUT_SECONDS,
+  INCUMBENT_COOKIE_NAME,
+  nextUserId,
+  nextWriteValue,
+  requireEnv,
+  type StoreCalls,
+} from "./host.js";
+import { countedMemoryStore, countedRedisStore } from "./sesame-stores.js";
+
+/** What a session library does for the three routes, however it spells it. */
+interface SessionOps {
+  login(req: Request): Promise<void>;
+  userId(req: Request): string | null | undefined;
+  write(req: Request, value: number): void;
+}
+
+/** The routes every session variant serves, under `prefix` ("" or "/t"). */
+function sessionApp(prefix: string, middleware: RequestHandler, ops: SessionOps): Express {
+  const app = express();
+  app.use(middleware);
+  app.post(`${prefix}/login`, async (req, res) => {
+    await ops.login(req);
+    res.json({ ok: true });
+  });
+  app.get(`${prefix}/read`, (req, res) => {
+    const user = ops.userId(req);
+    if (user == null) res.status(401).json({ error: "signed out" });
+    else res.json({ user });
+  });
+  app.post(`${prefix}/write`, (req, res) => {
+    if (ops.userId(req) == null) {
+      res.status(401).json({ error: "signed out" });
+      return;
+    }
+    ops.write(req, nextWriteValue());
+    res.json({ ok: true });
+  });
+  return app;
+}
+
+function bareApp(): Express {
+  const app = express();
+  app.get("/bare", (req, res) => {
+    getCookieValues(req.headers.cookie, "__Host-sid");
+    res.json({ ok: true });
+  });
+  return app;
+}
+
+function sesameApp(prefix: string, manager: SessionManager<BenchData>): Express {
+  return sessionApp(prefix, sessionMiddleware(manager), {
+    login: (req) => getSession(req, manager).create(nextUserId()),
+    userId: (req) => getSession(req, manager).userId,
+    write: (req, value) => getSession(req, manager).set("n", value),
+  });
+}
+
+function sesameVariant(stores: (calls: StoreCalls, app: "m" | "t") => SessionStore): HostedVariant {
+  const calls: StoreCalls = {};
+  const manager = (app: "m" | "t"): SessionManager<BenchData> =>
+    new SessionManager<BenchData>({
+      store: stores(calls, app),
+      idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS,
+      ...(app === "t" ? { touchIntervalSeconds: 0 } : {}),
+    });
+  return {
+    storeCalls: calls,
+    build: () => ({ main: sesameApp("", manager("m")), touch: sesameApp("/t", manager("t")) }),
+  };
+}
+
+// express-session and connect-redis are loaded without their type declarations: those add a
+// global `Express.Request.session` that would clash with sesame's in this type-checked workspace.
+const load = createRequire(import.meta.url);
+interface LegacySession {
+  userId?: string;
+  n?: number;
+  regenerate(callback: (error?: unknown) => void): void;
+}
+type ExpressSession = ((options: Record<string, unknown>) => RequestHandler) & {
+  MemoryStore: new () => object;
+};
+type ConnectRedisStore = new (options: { client: unknown; prefix: string; ttl: number }) => object;
+const expressSession = load("express-session") as ExpressSession;
+const { RedisStore: ConnectRedis } = load("connect-redis") as { RedisStore: ConnectRedisStore };
+
+const legacy = (req: Request): LegacySession =>
+  (req as unknown as { session: LegacySession }).session;
+
+const expressSessionOps: SessionOps = {
+  login: (req) =>
+    new Promise<void>((resolve, reject) => {
+      const session = legacy(req);
+      session.regenerate((error) => {
+        if (error !== undefined && error !== null) return reject(error);
+        legacy(req).userId = nextUserId();
+        resolve();
+      });
+    }),
+  userId: (req) => legacy(req).userId,
+  write: (req, value) => {
+    legacy(req).n = value;
+  },
+};
+
+/** The touch app adds `rolling` (and a cookie Max-Age to roll); every read already calls store.touch. */
+function expressSessionMiddleware(store: object, touch: boolean): RequestHandler {
+  return expressSession({
+    secret: BENCH_SECRET,
+    name: INCUMBENT_COOKIE_NAME,
+    store,
+    resave: false,
+    saveUninitialized: false,
+    rolling: touch,
+    cookie: {
+      httpOnly: true,
+      sameSite: "lax",
+      ...(touch ? { maxAge: IDLE_TIMEOUT_SECONDS * 1000 } : {}),
+    },
+  });
+}
+
+const LEGACY_STORE_METHODS = ["get", "set", "touch", "destroy"];
+
+function expressSessionVariant(stores: (app: "m" | "t") => object): HostedVariant {
+  const calls: StoreCalls = {};
+  const counted = (app: "m" | "t"): object => countCalls(stores(app), LEGACY_STORE_METHODS, calls);
+  return {
+    storeCalls: calls,
+    build: () => ({
+      main: sessionApp("", expressSessionMiddleware(counted("m"), false), expressSessionOps),
+      touch: sessionApp("/t", expressSessionMiddleware(counted("t"), true), expressSessionOps),
+    }),
+  };
+}
+
+async function createVariant(id: string): Promise<HostedVariant> {
+  if (id === "express-bare") return { storeCalls: null, build: () => ({ main: bareApp() }) };
+  if (id === "express-sesame") return sesameVariant((calls) => countedMemoryStore(calls));
+  if (id === "express-session")
+    return expressSessionVariant(() => new expressSession.MemoryStore());
+  const prefix = requireEnv("BENCH_REDIS_PREFIX");
+  const client = await connectRedis(redisUrl());
+  // Every call is one command on the wire: sesame's RedisStore sends the first three,
+  // connect-redis the rest.
+  const redisCalls: StoreCalls = {};
+  countCalls(client, ["evalSha", "eval", "hGet", "get", "set", "expire", "del"], redisCalls);
+  const redisParts = {
+    redisCalls,
+    clearExternal: async (): Promise<void> => {
+      await deleteKeysWithPrefix(client, prefix);
+    },
+    close: async (): Promise<void> => {
+      client.destroy();
+    },
+  };
+  if (id === "express-sesame-redis") {
+    const variant = sesameVariant((calls, app) =>
+      countedRedisStore(client, `${prefix}${app}:`, calls),
+    );
+    return { ...variant, ...redisParts };
+  }
+  if (id === "express-session-redis") {
+    const variant = expressSessionVariant(
+      (app) => new ConnectRedis({ client, prefix: `${prefix}${app}:`, ttl: IDLE_TIMEOUT_SECONDS }),
+    );
+    return { ...variant, ...redisParts };
+  }
+  throw new Error(`Unknown Express variant ${id}.`);
+}
+
+hostVariant(await createVariant(requireEnv("BENCH_VARIANT")));

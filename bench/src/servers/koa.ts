@@ -1,0 +1,169 @@
+/**
+ * Koa 3 benchmark server. `BENCH_VARIANT` picks one of: koa-bare, koa-sesame, koa-session.
+ *
+ * @module
+ */
+import type { RequestListener } from "node:http";
+import { getCookieValues, SessionManager } from "@sesame/core";
+import { type SessionContext, sessionMiddleware } from "@sesame/koa";
+import Koa, { type DefaultState, type Middleware, type ParameterizedContext } from "koa";
+import createSession from "koa-session";
+import {
+  BENCH_SECRET,
+  type BenchData,
+  countCalls,
+  type HostedVariant,
+  hostVariant,
+  IDLE_TIMEOUT_SECONDS,
+  INCUMBENT_COOKIE_NAME,
+  JsonMapStore,
+  nextUserId,
+  nextWriteValue,
+  requireEnv,
+  type StoreCalls,
+} from "./host.js";
+import { countedMemoryStore } from "./sesame-stores.js";
+
+type KoaContext<C> = ParameterizedContext<DefaultState, C>;
+
+/** What a session library does for the three routes, however it spells it. */
+interface SessionOps<C> {
+  login(ctx: KoaContext<C>): Promise<void>;
+  userId(ctx: KoaContext<C>): string | null | undefined;
+  write(ctx: KoaContext<C>, value: number): void;
+}
+
+/** The routes every session variant serves, under `prefix` ("" or "/t"). */
+function sessionApp<C>(
+  prefix: string,
+  middleware: (app: Koa<DefaultState, C>) => Middleware<DefaultState, C>,
+  ops: SessionOps<C>,
+): RequestListener {
+  const app = new Koa<DefaultState, C>();
+  app.keys = [BENCH_SECRET];
+  app.use(middleware(app));
+  const login = `POST ${prefix}/login`;
+  const read = `GET ${prefix}/read`;
+  const write = `POST ${prefix}/write`;
+  app.use(async (ctx) => {
+    const route = `${ctx.method} ${ctx.path}`;
+    if (route === login) {
+      await ops.login(ctx);
+      ctx.body = { ok: true };
+      return;
+    }
+    if (route !== read && route !== write) {
+      ctx.status = 404;
+      return;
+    }
+    const user = ops.userId(ctx);
+    if (user == null) {
+      ctx.status = 401;
+      ctx.body = { error: "signed out" };
+      return;
+    }
+    if (route === write) ops.write(ctx, nextWriteValue());
+    ctx.body = route === write ? { ok: true } : { user };
+  });
+  return app.callback();
+}
+
+function bareApp(): RequestListener {
+  const app = new Koa();
+  app.use(async (ctx) => {
+    if (ctx.path !== "/bare") {
+      ctx.status = 404;
+      return;
+    }
+    getCookieValues(ctx.get("cookie"), "__Host-sid");
+    ctx.body = { ok: true };
+  });
+  return app.callback();
+}
+
+const sesameOps: SessionOps<SessionContext<BenchData>> = {
+  login: (ctx) => ctx.session.create(nextUserId()),
+  userId: (ctx) => ctx.session.userId,
+  write: (ctx, value) => ctx.session.set("n", value),
+};
+
+function sesameVariant(): HostedVariant {
+  const calls: StoreCalls = {};
+  const middleware = (touch: boolean) => (): Middleware<DefaultState, SessionContext<BenchData>> =>
+    sessionMiddleware(
+      new SessionManager<BenchData>({
+        store: countedMemoryStore(calls),
+        idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS,
+        ...(touch ? { touchIntervalSeconds: 0 } : {}),
+      }),
+    );
+  return {
+    storeCalls: calls,
+    build: () => ({
+      main: sessionApp("", middleware(false), sesameOps),
+      touch: sessionApp("/t", middleware(true), sesameOps),
+    }),
+  };
+}
+
+/** What koa-session puts on the context (it ships no context typing). */
+interface LegacyContext {
+  session: { userId?: string; n?: number };
+}
+
+const koaSessionOps: SessionOps<LegacyContext> = {
+  login: async (ctx) => {
+    ctx.session.userId = nextUserId();
+  },
+  userId: (ctx) => ctx.session.userId,
+  write: (ctx, value) => {
+    ctx.session.n = value;
+  },
+};
+
+/** koa-session's external store contract, over a Map of JSON texts. */
+function koaStore(calls: StoreCalls): object {
+  const entries = new JsonMapStore();
+  const store = {
+    get: async (key: string) => entries.get(key),
+    set: async (key: string, session: unknown) => entries.set(key, session),
+    destroy: async (key: string) => entries.delete(key),
+  };
+  return countCalls(store, ["get", "set", "destroy"], calls);
+}
+
+/** The touch app adds `rolling`: every response saves the session and re-sends the cookie. */
+function koaSessionVariant(): HostedVariant {
+  const calls: StoreCalls = {};
+  const middleware =
+    (rolling: boolean) =>
+    (app: Koa<DefaultState, LegacyContext>): Middleware<DefaultState, LegacyContext> =>
+      createSession(
+        {
+          key: INCUMBENT_COOKIE_NAME,
+          store: koaStore(calls) as never,
+          maxAge: IDLE_TIMEOUT_SECONDS * 1000,
+          rolling,
+          httpOnly: true,
+          sameSite: "lax",
+          signed: true,
+        },
+        app,
+      );
+  return {
+    storeCalls: calls,
+    build: () => ({
+      main: sessionApp("", middleware(false), koaSessionOps),
+      touch: sessionApp("/t", middleware(true), koaSessionOps),
+    }),
+  };
+}
+
+function createVariant(id: string): HostedVariant {
+  if (id === "koa-bare") return { storeCalls: null, build: () => ({ main: bareApp() }) };
+  if (id === "koa-sesame") return sesameVariant();
+  if (id === "koa-session") return koaSessionVariant();
+  throw new Error(`Unknown Koa variant ${id}.`);
+}
+
+hostVariant(createVariant(requireEnv("BENCH_VARIANT")));
