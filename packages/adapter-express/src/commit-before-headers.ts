@@ -7,12 +7,16 @@ import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
  * stream…). Headers passed to `writeHead` are applied through `setHeader` straight away, so the
  * object and both array forms keep working and never replace the session's `Set-Cookie`.
  *
+ * When `needsCommit` says there is nothing to commit as the head goes out, every call passes
+ * straight through, untouched.
+ *
  * If `commit` fails (or a held call throws), the held calls are dropped, the response's headers
  * are removed, and `fail` gets the error (the middleware hands it to `next`, so the app's error
  * handler answers).
  */
 export function commitBeforeHeaders(
   res: ServerResponse,
+  needsCommit: () => boolean,
   commit: () => Promise<void>,
   fail: (error: unknown) => void,
 ): void {
@@ -37,6 +41,11 @@ export function commitBeforeHeaders(
     }
     if (refusedWrite && !res.writableNeedDrain) res.emit("drain");
   };
+  /** Whether calls go straight through: the commit is over, or there is nothing to commit. */
+  const passing = (): boolean => {
+    if (state === "open" && !needsCommit()) state = "done";
+    return state === "done";
+  };
   const hold = (call: () => void): void => {
     held.push(call);
     if (state !== "open") return;
@@ -45,26 +54,26 @@ export function commitBeforeHeaders(
   };
 
   res.writeHead = ((statusCode: number, ...rest: unknown[]) => {
-    if (state === "done") return Reflect.apply(writeHead, res, [statusCode, ...rest]);
     const reason = typeof rest[0] === "string" ? rest[0] : undefined;
     applyHeaders(res, reason === undefined ? rest[0] : rest[1]);
     const args = reason === undefined ? [statusCode] : [statusCode, reason];
+    if (passing()) return Reflect.apply(writeHead, res, args);
     hold(() => Reflect.apply(writeHead, res, args));
     return res;
   }) as ServerResponse["writeHead"];
   res.write = ((...args: unknown[]) => {
-    if (state === "done") return Reflect.apply(write, res, args);
+    if (passing()) return Reflect.apply(write, res, args);
     hold(() => Reflect.apply(write, res, args));
     refusedWrite = true;
     return false;
   }) as ServerResponse["write"];
   res.end = ((...args: unknown[]) => {
-    if (state === "done") return Reflect.apply(end, res, args);
+    if (passing()) return Reflect.apply(end, res, args);
     hold(() => Reflect.apply(end, res, args));
     return res;
   }) as ServerResponse["end"];
   res.flushHeaders = (): void => {
-    if (state === "done") flushHeaders.call(res);
+    if (passing()) flushHeaders.call(res);
     else hold(() => flushHeaders.call(res));
   };
 }

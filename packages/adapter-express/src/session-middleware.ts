@@ -40,7 +40,7 @@ export function sessionMiddleware<Data extends object>(
         res.set("Cache-Control", "no-store");
         res.vary("Cookie");
       };
-      commitBeforeHeaders(res, commit, next);
+      commitBeforeHeaders(res, () => session.needsCommit, commit, next);
       next();
     }, next);
   };

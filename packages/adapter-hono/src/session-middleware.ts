@@ -6,7 +6,7 @@ import {
   type SessionManager,
   SessionStoreError,
 } from "@sesame/core";
-import type { ErrorHandler, MiddlewareHandler } from "hono";
+import type { Context, ErrorHandler, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 
 /**
@@ -101,19 +101,21 @@ export function sessionMiddleware<Data extends object>(
 ): MiddlewareHandler<SessionEnv<Data>> {
   const trustProxy = options.trustProxy ?? HONO_ADAPTER_DEFAULTS.trustProxy;
   return async (c, next) => {
+    const written: string[] = [];
     const cookies = createCookieAccessor(c.req.raw.headers.get("cookie"), (line) => {
-      c.header("Set-Cookie", line, { append: true });
+      written.push(line);
     });
     const context = contextFromRequest(c.req.raw, { trustProxy });
     context.ip ??= socketAddress(c.env);
     const session = await manager.load(cookies, context).catch(rethrow);
     c.set("session", session);
     await next();
-    if (isStoreError(c.error)) return;
+    if (isStoreError(c.error) || !session.needsCommit) return;
     const { cookieWritten } = await session.commit().catch(rethrow);
     if (!cookieWritten) return;
-    c.header("Cache-Control", "no-store");
-    c.header("Vary", "Cookie", { append: true });
+    for (const line of written) appendHeader(c, "Set-Cookie", line);
+    setHeader(c, "Cache-Control", "no-store");
+    appendHeader(c, "Vary", "Cookie");
   };
 }
 
@@ -142,4 +144,25 @@ function socketAddress(env: unknown): string | undefined {
   const incoming = (env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)
     ?.incoming;
   return incoming?.socket?.remoteAddress;
+}
+
+/**
+ * Writes a header onto the finished response in place. `c.header()` after `next()` makes Hono
+ * rebuild the response (and @hono/node-server lose its fast path); it is only the fallback for
+ * a response whose headers are immutable.
+ */
+function appendHeader(c: Context, name: string, value: string): void {
+  try {
+    c.res.headers.append(name, value);
+  } catch {
+    c.header(name, value, { append: true });
+  }
+}
+
+function setHeader(c: Context, name: string, value: string): void {
+  try {
+    c.res.headers.set(name, value);
+  } catch {
+    c.header(name, value);
+  }
 }

@@ -81,11 +81,11 @@ export function sessionMiddleware<Data extends object>(
       await next();
     } catch (error) {
       if (error instanceof SessionStoreError) throw unexposed(error);
-      await commit();
+      if (session.needsCommit) await commit();
       keepSessionHeaders(error, written);
       throw error;
     }
-    await commit();
+    if (session.needsCommit) await commit();
   };
 }
 

@@ -284,6 +284,22 @@ export class RequestSession<Data extends object = SessionData> {
   }
 
   /**
+   * Whether {@link commit} has anything to do: a new or changed session, a due touch or
+   * renewal, or a cookie to write or clear. Adapters skip the commit, and hold nothing of the
+   * response back, when it is `false`.
+   */
+  get needsCommit(): boolean {
+    if (this.#committed || this.#degraded !== null) return false;
+    if (this.#isNew || this.#cookie !== null || this.#touch || this.#patch.size > 0) return true;
+    const current = this.#current;
+    return (
+      current !== null &&
+      current.token !== null &&
+      this.#engine.isRenewalDue(current.record, this.#engine.now())
+    );
+  }
+
+  /**
    * Saves, then writes or clears the cookie if that is needed: at most one `Set-Cookie` for the
    * session per response. Idempotent. Resolves whether a cookie was written, so the adapter can
    * add `Cache-Control: no-store`.

@@ -76,7 +76,8 @@ export class SessionEngine<Data extends object> {
     } else if (!isWellFormedToken(value)) {
       return this.reject("malformed");
     }
-    const id = await hashToken(token);
+    const hashed = hashToken(token);
+    const id = typeof hashed === "string" ? hashed : await hashed;
     const record = await this.store.get(id);
     if (record === null) return this.reject("unknown_session");
     const now = this.now();
@@ -97,12 +98,13 @@ export class SessionEngine<Data extends object> {
     return this.#withData(id, token, record, resign);
   }
 
-  async #withData(
+  /** The loaded session with its data, or `null` when the data is corrupt or fails the schema. */
+  #withData(
     id: string,
     token: string | null,
     record: StoredSession,
     resign: boolean,
-  ): Promise<LoadedSession | null> {
+  ): LoadedSession | null | Promise<LoadedSession | null> {
     let data: unknown;
     try {
       data = this.options.serializer.deserialize(record.data);
@@ -112,18 +114,11 @@ export class SessionEngine<Data extends object> {
     if (data === null || typeof data !== "object" || Array.isArray(data))
       return this.reject("corrupt_record", record);
     const schema = this.options.schema;
-    if (schema !== undefined) {
-      const result = await schema["~standard"].validate(data);
+    if (schema === undefined) return { id, token, record, data: data as SessionData, resign };
+    return Promise.resolve(schema["~standard"].validate(data)).then((result) => {
       if (result.issues !== undefined) return this.reject("invalid_data", record);
-      data = result.value;
-    }
-    return {
-      id,
-      token,
-      record,
-      data: { ...(data as SessionData) },
-      resign,
-    };
+      return { id, token, record, data: { ...(result.value as SessionData) }, resign };
+    });
   }
 
   /** Emits a (rate-limited) `rejected` event and resolves `null`. */

@@ -140,6 +140,28 @@ describe("no lost updates", () => {
 });
 
 describe("commit", () => {
+  it("says whether there is anything to commit", async () => {
+    const { client, clock } = setup({ touchIntervalSeconds: 60 });
+    const alice = client();
+    await alice.login("alice");
+    const states = await alice.request((session) => {
+      const before = session.needsCommit;
+      session.set("a", 1);
+      return [before, session.needsCommit];
+    });
+    expect(states.result).toEqual([false, true]);
+    clock.advance(61);
+    expect((await alice.request((session) => session.needsCommit)).result).toBe(true);
+    expect((await alice.request((session) => session.needsCommit)).result).toBe(false);
+    const fresh = await client().request(async (session) => {
+      await session.create("bob");
+      const pending = session.needsCommit;
+      await session.commit();
+      return [pending, session.needsCommit];
+    });
+    expect(fresh.result).toEqual([true, false]);
+  });
+
   it("is idempotent and refuses changes after it", async () => {
     const { client } = setup();
     const visitor = client();
