@@ -1,8 +1,9 @@
 /**
  * A binary min-heap of (time, id) pairs: the memory store's expiry schedule.
  *
- * Entries are never updated in place. A record that gets a new expiry is pushed again, and the
- * stale entry is recognised and dropped when it surfaces, so every operation is O(log n).
+ * Entries are never updated in place: the store checks an entry against its record when it
+ * surfaces, and pushes it again at the record's current expiry if that moved later. Every
+ * operation is O(log n); sifting moves a hole instead of swapping pairs.
  */
 export class ExpiryQueue {
   readonly #times: number[] = [];
@@ -36,32 +37,39 @@ export class ExpiryQueue {
   }
 
   #siftUp(index: number): void {
-    let child = index;
-    while (child > 0) {
-      const parent = (child - 1) >> 1;
-      if (this.#times[parent]! <= this.#times[child]!) return;
-      this.#swap(parent, child);
-      child = parent;
+    const times = this.#times;
+    const ids = this.#ids;
+    const time = times[index]!;
+    const id = ids[index]!;
+    let hole = index;
+    while (hole > 0) {
+      const parent = (hole - 1) >> 1;
+      if (times[parent]! <= time) break;
+      times[hole] = times[parent]!;
+      ids[hole] = ids[parent]!;
+      hole = parent;
     }
+    times[hole] = time;
+    ids[hole] = id;
   }
 
   #siftDown(index: number): void {
-    const size = this.#ids.length;
-    let parent = index;
+    const times = this.#times;
+    const ids = this.#ids;
+    const size = ids.length;
+    const time = times[index]!;
+    const id = ids[index]!;
+    let hole = index;
     for (;;) {
-      const left = 2 * parent + 1;
-      const right = left + 1;
-      let smallest = parent;
-      if (left < size && this.#times[left]! < this.#times[smallest]!) smallest = left;
-      if (right < size && this.#times[right]! < this.#times[smallest]!) smallest = right;
-      if (smallest === parent) return;
-      this.#swap(parent, smallest);
-      parent = smallest;
+      let child = 2 * hole + 1;
+      if (child >= size) break;
+      if (child + 1 < size && times[child + 1]! < times[child]!) child++;
+      if (times[child]! >= time) break;
+      times[hole] = times[child]!;
+      ids[hole] = ids[child]!;
+      hole = child;
     }
-  }
-
-  #swap(a: number, b: number): void {
-    [this.#times[a], this.#times[b]] = [this.#times[b]!, this.#times[a]!];
-    [this.#ids[a], this.#ids[b]] = [this.#ids[b]!, this.#ids[a]!];
+    times[hole] = time;
+    ids[hole] = id;
   }
 }

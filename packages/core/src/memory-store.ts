@@ -17,6 +17,8 @@ export const MEMORY_STORE_DEFAULTS = { maxSessions: 100_000 } as const;
 
 /** How many expired records one write sweeps at most, so no single call pays for a backlog. */
 const SWEEP_BATCH = 64;
+/** How many expired records a full store sweeps before it evicts a live one instead. */
+const FULL_SWEEP_BATCH = 1024;
 
 /**
  * Sessions in process memory: the default store for tests and development.
@@ -32,7 +34,8 @@ const SWEEP_BATCH = 64;
  */
 export class MemoryStore implements SessionStore {
   readonly #records = new Map<string, StoredSession>();
-  readonly #byUser = new Map<string, Set<string>>();
+  /** User id → store key, or a set of them once the user has a second session. */
+  readonly #byUser = new Map<string, string | Set<string>>();
   readonly #expiry = new ExpiryQueue();
   readonly #maxSessions: number;
   readonly #now: () => number;
@@ -60,7 +63,7 @@ export class MemoryStore implements SessionStore {
   async create(id: string, record: StoredSession): Promise<void> {
     this.sweep(SWEEP_BATCH);
     if (!this.#records.has(id) && this.#records.size >= this.#maxSessions) {
-      this.sweep(Number.POSITIVE_INFINITY);
+      this.sweep(FULL_SWEEP_BATCH);
       if (this.#records.size >= this.#maxSessions) this.#evictSoonestExpiring();
     }
     this.#put(id, { ...record });
@@ -80,7 +83,7 @@ export class MemoryStore implements SessionStore {
 
   async listByUser(userId: string): Promise<StoredSessionEntry[]> {
     const entries: StoredSessionEntry[] = [];
-    for (const id of this.#byUser.get(userId) ?? []) {
+    for (const id of this.#userIds(userId)) {
       const record = this.#live(id);
       if (record !== undefined) entries.push({ id, record: { ...record } });
     }
@@ -89,7 +92,7 @@ export class MemoryStore implements SessionStore {
 
   async deleteByUser(userId: string, exceptId?: string): Promise<number> {
     let deleted = 0;
-    for (const id of [...(this.#byUser.get(userId) ?? [])]) {
+    for (const id of this.#userIds(userId)) {
       if (id === exceptId) continue;
       if (this.#live(id) !== undefined) deleted++;
       this.#remove(id);
@@ -108,9 +111,12 @@ export class MemoryStore implements SessionStore {
       const due = this.#expiry.popDue(now);
       if (due === undefined) break;
       const record = this.#records.get(due.id);
-      if (record !== undefined && record.expiresAt <= now) {
+      if (record === undefined) continue;
+      if (record.expiresAt <= now) {
         this.#remove(due.id);
         removed++;
+      } else {
+        this.#expiry.push(record.expiresAt, due.id);
       }
     }
     return removed;
@@ -126,21 +132,22 @@ export class MemoryStore implements SessionStore {
     return record;
   }
 
+  /**
+   * Stores a record. The expiry queue needs an entry no later than the record's expiry: a new
+   * record gets one; an update that moves the expiry later keeps the old entry, which is pushed
+   * again at the new time when it surfaces, so touches cost no queue entries.
+   */
   #put(id: string, record: StoredSession): void {
     const previous = this.#records.get(id);
     if (previous?.userId != null && previous.userId !== record.userId) {
       this.#unindex(previous.userId, id);
     }
     this.#records.set(id, record);
-    if (record.userId !== null) {
-      let ids = this.#byUser.get(record.userId);
-      if (ids === undefined) {
-        ids = new Set();
-        this.#byUser.set(record.userId, ids);
-      }
-      ids.add(id);
+    if (record.userId !== null && previous?.userId !== record.userId)
+      this.#index(record.userId, id);
+    if (previous === undefined || record.expiresAt < previous.expiresAt) {
+      this.#expiry.push(record.expiresAt, id);
     }
-    if (previous?.expiresAt !== record.expiresAt) this.#expiry.push(record.expiresAt, id);
   }
 
   #remove(id: string): void {
@@ -150,17 +157,39 @@ export class MemoryStore implements SessionStore {
     if (record.userId !== null) this.#unindex(record.userId, id);
   }
 
+  #userIds(userId: string): string[] {
+    const ids = this.#byUser.get(userId);
+    if (ids === undefined) return [];
+    return typeof ids === "string" ? [ids] : [...ids];
+  }
+
+  #index(userId: string, id: string): void {
+    const ids = this.#byUser.get(userId);
+    if (ids === undefined || ids === id) this.#byUser.set(userId, id);
+    else if (typeof ids === "string") this.#byUser.set(userId, new Set([ids, id]));
+    else ids.add(id);
+  }
+
   #unindex(userId: string, id: string): void {
     const ids = this.#byUser.get(userId);
-    ids?.delete(id);
-    if (ids?.size === 0) this.#byUser.delete(userId);
+    if (ids === id) {
+      this.#byUser.delete(userId);
+    } else if (typeof ids === "object") {
+      ids.delete(id);
+      if (ids.size === 1) this.#byUser.set(userId, ids.values().next().value!);
+    }
   }
 
   #evictSoonestExpiring(): void {
     for (;;) {
       const entry = this.#expiry.popDue(Number.POSITIVE_INFINITY);
       if (entry === undefined) return;
-      if (this.#records.get(entry.id)?.expiresAt !== entry.time) continue;
+      const record = this.#records.get(entry.id);
+      if (record === undefined) continue;
+      if (record.expiresAt !== entry.time) {
+        this.#expiry.push(record.expiresAt, entry.id);
+        continue;
+      }
       this.#remove(entry.id);
       return;
     }

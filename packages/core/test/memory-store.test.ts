@@ -45,6 +45,36 @@ describe("MemoryStore", () => {
     expect(await store.get("middle")).toBeNull();
   });
 
+  it("sweeps a touched record at its new expiry, not its old one", async () => {
+    let time = 1_000_000;
+    const store = new MemoryStore({ now: () => time });
+    const record = makeStoredSession(time, { expiresAt: time + 1_000 });
+    await store.create("touched", record);
+    for (let touch = 1; touch <= 50; touch++) {
+      await store.update("touched", { ...record, expiresAt: time + 1_000 + touch * 100 }, touch);
+    }
+    time += 2_000;
+    expect(store.sweep()).toBe(0);
+    expect(await store.get("touched")).not.toBeNull();
+    time += 4_000;
+    expect(store.sweep()).toBe(1);
+    expect(store.size).toBe(0);
+  });
+
+  it("keeps the per-user index right as a user gains and loses sessions", async () => {
+    const time = 1_000_000;
+    const store = new MemoryStore({ now: () => time });
+    for (const id of ["a", "b", "c"])
+      await store.create(id, makeStoredSession(time, { userId: "u" }));
+    await store.delete("b");
+    await store.delete("a");
+    expect((await store.listByUser("u")).map((entry) => entry.id)).toEqual(["c"]);
+    await store.create("d", makeStoredSession(time, { userId: "u" }));
+    expect((await store.listByUser("u")).map((entry) => entry.id).sort()).toEqual(["c", "d"]);
+    expect(await store.deleteByUser("u")).toBe(2);
+    expect(await store.listByUser("u")).toEqual([]);
+  });
+
   it("rejects a maxSessions that is not a positive integer", () => {
     expect(() => new MemoryStore({ maxSessions: 0 })).toThrow(/maxSessions/);
   });
