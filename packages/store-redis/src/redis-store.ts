@@ -102,14 +102,16 @@ export class RedisStore implements SessionStore {
   async update(id: string, record: StoredSession, expectedVersion: number): Promise<boolean> {
     const now = this.#now();
     const next = { ...record, version: expectedVersion + 1 };
-    // Index first: had this failed after the write, a longer-lived session could drop out of
-    // the index early and escape deleteByUser. ZADD GT keeps the latest expiry on races.
-    if (next.userId !== null) await this.#updateIndex(next.userId, now, { add: [id, next] });
+    // Index members are scored by the absolute expiry, which no update moves: a touch is one
+    // round trip, and the index only changes when the owner does (the manager never does that).
     const reply = await this.#write(id, next, String(expectedVersion), now);
     if (!Array.isArray(reply)) return false;
     const previousUserId = (reply[1] ?? null) as string | null;
-    if (previousUserId !== null && previousUserId !== next.userId) {
-      await this.#updateIndex(previousUserId, now, { remove: [[id, null]] });
+    if (previousUserId !== next.userId) {
+      if (next.userId !== null) await this.#updateIndex(next.userId, now, { add: [id, next] });
+      if (previousUserId !== null) {
+        await this.#updateIndex(previousUserId, now, { remove: [[id, null]] });
+      }
     }
     return true;
   }
@@ -133,11 +135,11 @@ export class RedisStore implements SessionStore {
     ids.forEach((id, index) => {
       const json = values[index];
       const record = json == null ? null : (JSON.parse(json) as StoredSession);
-      // An expired member is unindexed only if no update raised its score meanwhile (an app
-      // server whose clock runs a little behind may still be extending it). A record now
-      // owned by someone else is skipped, not unindexed: an update may be moving it here.
+      // An idle-expired member is unindexed only if its score (the absolute expiry) is still
+      // the one read. A record now owned by someone else is skipped, not unindexed: an update
+      // may be moving it here.
       if (record === null) stale.push([id, null]);
-      else if (record.expiresAt <= now) stale.push([id, record.expiresAt]);
+      else if (record.expiresAt <= now) stale.push([id, record.absoluteExpiresAt]);
       else if (record.userId === userId) entries.push({ id, record });
     });
     if (stale.length > 0) await this.#updateIndex(userId, now, { remove: stale });
@@ -194,7 +196,7 @@ export class RedisStore implements SessionStore {
   ): Promise<unknown> {
     const args = [String(now), change.list ? "1" : "0"];
     if (change.add === undefined) args.push("0");
-    else args.push("1", String(change.add[1].expiresAt), change.add[0]);
+    else args.push("1", String(change.add[1].absoluteExpiresAt), change.add[0]);
     for (const [id, bound] of change.remove ?? [])
       args.push(id, bound === null ? "" : String(bound));
     return updateIndexScript.run(this.#commands, [this.userIndexKey(userId)], args);

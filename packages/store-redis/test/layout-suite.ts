@@ -48,13 +48,13 @@ export function describeRedisLayout(name: string, setup: LayoutSetup): void {
       expect(ttl).toBeGreaterThan(55_000);
       expect(ttl).toBeLessThanOrEqual(60_000);
       expect(await redis.type(index(userId))).toBe("zset");
-      expect(await redis.zscore(index(userId), id)).toBe(String(record.expiresAt));
+      expect(await redis.zscore(index(userId), id)).toBe(String(record.absoluteExpiresAt));
       const indexTtl = await redis.pttl(index(userId));
-      expect(indexTtl).toBeGreaterThan(55_000);
-      expect(indexTtl).toBeLessThanOrEqual(60_000);
+      expect(indexTtl).toBeGreaterThan(record.absoluteExpiresAt - time - 5_000);
+      expect(indexTtl).toBeLessThanOrEqual(record.absoluteExpiresAt - time);
     });
 
-    it("moves the native TTL and the index score when an update moves the expiry", async () => {
+    it("moves the native TTL when an update moves the expiry, and leaves the index alone", async () => {
       const [id, userId] = [uniqueId("id"), uniqueId("user")];
       const record = makeStoredSession(time, { userId, expiresAt: time + 60_000 });
       await store.create(id, record);
@@ -64,8 +64,7 @@ export function describeRedisLayout(name: string, setup: LayoutSetup): void {
       expect(ttl).toBeGreaterThan(115_000);
       expect(ttl).toBeLessThanOrEqual(120_000);
       expect(await redis.hget(session(id), "v")).toBe("2");
-      expect(await redis.zscore(index(userId), id)).toBe(String(later.expiresAt));
-      expect(await redis.pttl(index(userId))).toBeGreaterThan(115_000);
+      expect(await redis.zscore(index(userId), id)).toBe(String(record.absoluteExpiresAt));
     });
 
     it("keeps anonymous sessions out of every index", async () => {
@@ -75,10 +74,11 @@ export function describeRedisLayout(name: string, setup: LayoutSetup): void {
       expect(await redis.pttl(session(id))).toBeGreaterThan(0);
     });
 
-    it("prunes expired index members when it adds and when it lists", async () => {
+    it("prunes members past their absolute expiry on add, and idle-expired ones on listing", async () => {
       const userId = uniqueId("user");
       const [a, b, c, d] = [uniqueId("a"), uniqueId("b"), uniqueId("c"), uniqueId("d")];
-      await store.create(a, makeStoredSession(time, { userId, expiresAt: time + 1_000 }));
+      const dead = { userId, expiresAt: time + 1_000, absoluteExpiresAt: time + 1_000 };
+      await store.create(a, makeStoredSession(time, dead));
       await store.create(b, makeStoredSession(time, { userId, expiresAt: time + 2_000 }));
       await store.create(c, makeStoredSession(time, { userId, expiresAt: time + 60_000 }));
       expect(await redis.zcard(index(userId))).toBe(3);
@@ -89,7 +89,7 @@ export function describeRedisLayout(name: string, setup: LayoutSetup): void {
       const listed = await store.listByUser(userId);
       expect(new Set(listed.map((entry) => entry.id))).toEqual(new Set([c, d]));
       expect(new Set(await redis.zrange(index(userId), 0, -1))).toEqual(new Set([c, d]));
-      const latest = Math.max(...listed.map((entry) => entry.record.expiresAt));
+      const latest = Math.max(...listed.map((entry) => entry.record.absoluteExpiresAt));
       expect(await redis.pttl(index(userId))).toBeLessThanOrEqual(latest - time);
     });
 
@@ -106,14 +106,15 @@ export function describeRedisLayout(name: string, setup: LayoutSetup): void {
       expect(await redis.exists(index(userId))).toBe(0);
     });
 
-    it("keeps an expired member whose score an update has raised meanwhile", async () => {
+    it("keeps an expired member whose score moved past the one the listing read", async () => {
       const [id, userId] = [uniqueId("id"), uniqueId("user")];
-      await store.create(id, makeStoredSession(time, { userId, expiresAt: time + 1_000 }));
-      // What an update in flight on a server whose clock runs behind does before its write.
-      await redis.zadd(index(userId), "GT", time + 60_000, id);
+      const record = makeStoredSession(time, { userId, expiresAt: time + 1_000 });
+      await store.create(id, record);
+      const raised = record.absoluteExpiresAt + 60_000;
+      await redis.zadd(index(userId), "GT", raised, id);
       time += 1_000;
       expect(await store.listByUser(userId)).toEqual([]);
-      expect(await redis.zscore(index(userId), id)).toBe(String(time + 59_000));
+      expect(await redis.zscore(index(userId), id)).toBe(String(raised));
     });
 
     it("moves a session between user indexes when an update changes its user", async () => {
