@@ -157,5 +157,8 @@ describe("recent authentication", () => {
     expect(after.result.recent).toBe(true);
     expect(after.result.data).toEqual({ theme: "dark" });
     expect(after.result.info.absoluteExpiresAt).toBe(before.absoluteExpiresAt + 360_000);
+    const replay = client();
+    replay.cookie = first;
+    expect(await replay.whoami()).toBeNull();
   });
 });
