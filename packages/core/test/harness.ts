@@ -8,6 +8,7 @@ import {
   type SessionManagerOptions,
   type SessionStore,
 } from "../src/index.js";
+import { FaultInjectingStore } from "../src/testing/fault-injecting-store.js";
 
 /** A fake clock for tests: time moves only when a test says so. */
 export class FakeClock {
@@ -16,28 +17,6 @@ export class FakeClock {
   advance(seconds: number): void {
     this.time += seconds * 1000;
   }
-}
-
-/** A store wrapper that counts calls per method. */
-export function countCalls<T extends SessionStore>(
-  store: T,
-): { store: SessionStore; calls: Record<string, number> } {
-  const calls: Record<string, number> = {};
-  const counted = {} as Record<string, unknown>;
-  for (const method of [
-    "get",
-    "create",
-    "update",
-    "delete",
-    "listByUser",
-    "deleteByUser",
-  ] as const) {
-    counted[method] = (...args: unknown[]) => {
-      calls[method] = (calls[method] ?? 0) + 1;
-      return (store[method] as (...a: unknown[]) => unknown)(...args);
-    };
-  }
-  return { store: counted as unknown as SessionStore, calls };
 }
 
 /** The outcome of one simulated request. */
@@ -98,7 +77,8 @@ export function setup(
 ) {
   const clock = new FakeClock();
   const memory = new MemoryStore({ now: clock.now });
-  const { store, calls } = countCalls(options.store ?? wrapStore(memory));
+  const store = new FaultInjectingStore(options.store ?? wrapStore(memory));
+  const { calls } = store;
   const events: SessionEvent[] = [];
   const warnings: string[] = [];
   const manager = new SessionManager<SessionData>({

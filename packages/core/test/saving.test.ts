@@ -9,7 +9,7 @@ describe("lazy creation", () => {
     const { setCookies } = await client().request((session) => session.get("x"));
     expect(setCookies).toEqual([]);
     expect(memory.size).toBe(0);
-    expect(Object.keys(calls)).toEqual([]);
+    expect(Object.values(calls).every((count) => count === 0)).toBe(true);
   });
 
   it("creates an anonymous session when data is first set", async () => {
