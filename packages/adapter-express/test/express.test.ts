@@ -46,6 +46,34 @@ describe.each([
     return server.url;
   }
 
+  it.each([
+    ["not trusted", false, /^(::ffff:)?127\.0\.0\.1$/],
+    ["trusted", true, /^203\.0\.113\.7$/],
+  ])(
+    "records the client IP from X-Forwarded-For only behind a trusted proxy (%s)",
+    async (_label, trust, ip) => {
+      const manager = new SessionManager({ onWarning: () => {} });
+      const app = express();
+      if (trust) app.set("trust proxy", "loopback");
+      app.use(sessionMiddleware(manager));
+      app.post("/", async (req, res, next) => {
+        try {
+          const session = getSession(req, manager);
+          await session.create("alice");
+          await session.save();
+          const [entry] = await session.listSessions();
+          res.send(entry?.ip ?? "none");
+        } catch (error) {
+          next(error);
+        }
+      });
+      const server = await listenOnLoopback(app);
+      servers.push(server);
+      const reply = await sendRaw(server.url, "POST", "/", [["X-Forwarded-For", "203.0.113.7"]]);
+      expect(reply.body).toMatch(ip);
+    },
+  );
+
   it("keeps headers given to writeHead as [[name, value]] pairs (on-headers CVE-2025-7339)", async () => {
     const url = await serve((res) => {
       res.writeHead(200, [

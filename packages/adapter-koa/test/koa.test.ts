@@ -33,6 +33,30 @@ describe.each([
     return { url: server.url, errors };
   }
 
+  it.each([
+    ["not trusted", false, /^(::ffff:)?127\.0\.0\.1$/],
+    ["trusted", true, /^203\.0\.113\.7$/],
+  ])(
+    "records the client IP from X-Forwarded-For only with app.proxy (%s)",
+    async (_label, proxy, ip) => {
+      const manager = new SessionManager({ onWarning: () => {} });
+      const app = new Koa().use(sessionMiddleware(manager));
+      app.proxy = proxy;
+      app.use(async (ctx) => {
+        await ctx.session.create("alice");
+        await ctx.session.save();
+        const [entry] = await ctx.session.listSessions();
+        ctx.body = entry?.ip ?? "none";
+      });
+      const server = await listenOnLoopback(app.callback());
+      servers.push(server);
+      const reply = await sendRequest(server.url, "POST", "/", {
+        headers: { "X-Forwarded-For": "203.0.113.7" },
+      });
+      expect(reply.body).toMatch(ip);
+    },
+  );
+
   async function login(url: string): Promise<string> {
     const reply = await sendRequest(url, "POST", "/login");
     return reply.setCookies[0]!.split(";")[0]!;

@@ -56,6 +56,18 @@ describe("secure transport", () => {
     );
   });
 
+  it("reads X-Forwarded-Proto and X-Forwarded-For from a Web Request only with trustProxy", async () => {
+    const { contextFromRequest } = await import("../src/index.js");
+    const request = new Request("http://app.example/", {
+      headers: { "x-forwarded-proto": "https", "x-forwarded-for": "203.0.113.7, 10.0.0.1" },
+    });
+    expect(contextFromRequest(request)).toMatchObject({ secure: false, ip: undefined });
+    expect(contextFromRequest(request, { trustProxy: true })).toMatchObject({
+      secure: true,
+      ip: "203.0.113.7",
+    });
+  });
+
   it("recognises loopback hosts only", () => {
     expect(isLoopbackHost("127.1.2.3:80")).toBe(true);
     expect(isLoopbackHost("localhost.evil.example")).toBe(false);
