@@ -9,6 +9,7 @@ import {
 import type { LoadedSession, SessionData, SessionEngine } from "./session-engine.js";
 import type { StoredSession } from "./store.js";
 import {
+  enforceSessionLimit,
   listLiveEntries,
   listUserSessions,
   revokeUserSession,
@@ -351,29 +352,15 @@ export class RequestSession<Data extends object = SessionData> {
     this.#patch = new Map();
     const { handle, userId } = current.record;
     engine.emit({ type: "created", at: engine.now(), handle, userId });
-    if (userId !== null) await this.#enforceLimit(id, userId);
-  }
-
-  async #enforceLimit(id: string, userId: string): Promise<void> {
-    const engine = this.#engine;
-    const limit = engine.options.maxSessionsPerUser;
-    if (limit === null) return;
-    const entries = await listLiveEntries(engine, userId);
-    if (entries.length <= limit) return;
-    entries.sort(
-      (a, b) => a.record.createdAt - b.record.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-    );
-    if (engine.options.sessionLimitPolicy === "reject") {
-      if (entries.slice(0, limit).some((entry) => entry.id === id)) return;
-      await engine.store.delete(id);
-      this.#forget();
-      this.#cookie = null;
-      throw new SessionLimitError(limit);
-    }
-    for (const entry of entries.slice(0, entries.length - limit)) {
-      await engine.store.delete(entry.id);
-      if (entry.id === id) this.#forget();
-      engine.emit({ type: "evicted", at: engine.now(), handle: entry.record.handle, userId });
+    if (userId === null) return;
+    try {
+      if (!(await enforceSessionLimit(engine, userId, id))) this.#forget();
+    } catch (error) {
+      if (error instanceof SessionLimitError) {
+        this.#forget();
+        this.#cookie = null;
+      }
+      throw error;
     }
   }
 

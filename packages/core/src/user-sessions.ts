@@ -1,3 +1,4 @@
+import { SessionLimitError } from "./errors.js";
 import type { SessionEngine } from "./session-engine.js";
 import type { StoredSessionEntry } from "./store.js";
 
@@ -75,4 +76,36 @@ export async function revokeUserSessions(
   await engine.store.deleteByUser(userId, exceptId);
   engine.emit({ type: "revoked", at: engine.now(), userId, count });
   return count;
+}
+
+/**
+ * Holds a user to `maxSessionsPerUser` once the session stored under `id` exists. Every request
+ * applies the same rule — keep the newest sessions by creation time, ties broken by store key —
+ * so concurrent logins agree on whom to evict. Resolves whether `id` itself survived. With the
+ * `reject` policy, a login over the limit is deleted and rejected with `SessionLimitError`.
+ */
+export async function enforceSessionLimit(
+  engine: SessionEngine<object>,
+  userId: string,
+  id: string,
+): Promise<boolean> {
+  const limit = engine.options.maxSessionsPerUser;
+  if (limit === null) return true;
+  const entries = await listLiveEntries(engine, userId);
+  if (entries.length <= limit) return true;
+  entries.sort(
+    (a, b) => a.record.createdAt - b.record.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
+  if (engine.options.sessionLimitPolicy === "reject") {
+    if (entries.slice(0, limit).some((entry) => entry.id === id)) return true;
+    await engine.store.delete(id);
+    throw new SessionLimitError(limit);
+  }
+  let survived = true;
+  for (const entry of entries.slice(0, entries.length - limit)) {
+    await engine.store.delete(entry.id);
+    if (entry.id === id) survived = false;
+    engine.emit({ type: "evicted", at: engine.now(), handle: entry.record.handle, userId });
+  }
+  return survived;
 }
