@@ -26,6 +26,8 @@ export interface DemoConfig {
   postgresTable: string;
   idleTimeoutSeconds: number;
   absoluteTimeoutSeconds: number;
+  /** Revoking sessions needs a sign-in at most this long ago. */
+  reauthWindowSeconds: number;
 }
 
 /** Every default of {@link DemoConfig}: the environment overrides each one. */
@@ -42,6 +44,7 @@ export const CONFIG_DEFAULTS: DemoConfig = {
   postgresTable: "demo_sessions",
   idleTimeoutSeconds: 1800,
   absoluteTimeoutSeconds: 43200,
+  reauthWindowSeconds: 900,
 };
 
 /** A bad environment variable; the message says which one and what it accepts. */
@@ -74,6 +77,7 @@ export function readConfig(env: Env): DemoConfig {
     postgresTable: text(env, "POSTGRES_TABLE", d.postgresTable),
     idleTimeoutSeconds: integer(env, "IDLE_TIMEOUT_SECONDS", d.idleTimeoutSeconds, 1),
     absoluteTimeoutSeconds: integer(env, "ABSOLUTE_TIMEOUT_SECONDS", d.absoluteTimeoutSeconds, 1),
+    reauthWindowSeconds: integer(env, "REAUTH_WINDOW_SECONDS", d.reauthWindowSeconds, 1),
   };
   if (config.idleTimeoutSeconds > config.absoluteTimeoutSeconds) {
     throw new DemoConfigError(

@@ -37,7 +37,11 @@ async function main(): Promise<void> {
     // A store that does not answer within a second gives 503 instead of a hanging request.
     storeTimeoutMs: 1_000,
   });
-  const app = createDemoApp(manager, `${config.framework} · ${config.store}`);
+  const app = createDemoApp(
+    manager,
+    `${config.framework} · ${config.store}`,
+    config.reauthWindowSeconds,
+  );
   const server = SERVERS[config.framework](manager, app);
   await listen(server, config);
   console.log(

@@ -38,6 +38,8 @@ export interface DemoApp {
   cookieName: string;
   /** The session cookie's attributes, as the page explains them. */
   cookieAttributes: readonly string[];
+  /** Revoking sessions needs a sign-in at most this many seconds ago. */
+  reauthWindowSeconds: number;
 }
 
 /**
@@ -45,10 +47,14 @@ export interface DemoApp {
  *
  * @example
  * ```ts
- * const app = createDemoApp(manager, "express · sqlite");
+ * const app = createDemoApp(manager, "express · sqlite", 900);
  * ```
  */
-export function createDemoApp(manager: SessionManager<DemoData>, runsOn: string): DemoApp {
+export function createDemoApp(
+  manager: SessionManager<DemoData>,
+  runsOn: string,
+  reauthWindowSeconds: number,
+): DemoApp {
   const cookie = manager.options.cookie;
   const attributes = ["HttpOnly"];
   if (cookie.secure) attributes.push("Secure");
@@ -57,7 +63,7 @@ export function createDemoApp(manager: SessionManager<DemoData>, runsOn: string)
     cookie.domain === undefined ? "no Domain (this host only)" : `Domain=${cookie.domain}`,
   );
   attributes.push("no Expires (gone when the browser closes)");
-  return { runsOn, cookieName: cookie.name, cookieAttributes: attributes };
+  return { runsOn, cookieName: cookie.name, cookieAttributes: attributes, reauthWindowSeconds };
 }
 
 type Params = Record<string, string>;
@@ -183,17 +189,19 @@ function storeKeyOf(cookieValue: string): string {
   return createHash("sha256").update(cookieValue.split(".")[0]!).digest("hex");
 }
 
-async function revokeOthersFromPage(_app: DemoApp, request: DemoRequest): Promise<DemoResponse> {
-  if (signedInUser(request.session) !== null) await request.session.revokeOtherSessions();
+async function revokeOthersFromPage(app: DemoApp, request: DemoRequest): Promise<DemoResponse> {
+  requireRecentSignIn(app, request.session);
+  await request.session.revokeOtherSessions();
   return seeOther("/");
 }
 
 async function revokeFromPage(
-  _app: DemoApp,
+  app: DemoApp,
   request: DemoRequest,
   params: Params,
 ): Promise<DemoResponse> {
-  if (signedInUser(request.session) !== null) await request.session.revokeSession(params.handle!);
+  requireRecentSignIn(app, request.session);
+  await request.session.revokeSession(params.handle!);
   return seeOther("/");
 }
 
@@ -252,17 +260,17 @@ async function listSessions(_app: DemoApp, request: DemoRequest): Promise<DemoRe
 }
 
 async function revokeSession(
-  _app: DemoApp,
+  app: DemoApp,
   request: DemoRequest,
   params: Params,
 ): Promise<DemoResponse> {
-  requireUser(request.session);
+  requireRecentSignIn(app, request.session);
   const revoked = await request.session.revokeSession(params.handle!);
   return revoked ? noContent() : json(404, { error: "not_found" });
 }
 
-async function revokeOthers(_app: DemoApp, request: DemoRequest): Promise<DemoResponse> {
-  requireUser(request.session);
+async function revokeOthers(app: DemoApp, request: DemoRequest): Promise<DemoResponse> {
+  requireRecentSignIn(app, request.session);
   return json(200, { revoked: await request.session.revokeOtherSessions() });
 }
 
@@ -297,6 +305,13 @@ function signedInUser(session: DemoSession): User | null {
 function requireUser(session: DemoSession): User {
   const user = signedInUser(session);
   if (user === null) throw new HttpError(401, "unauthenticated");
+  return user;
+}
+
+/** Revoking sessions is sensitive: it needs a sign-in within the re-authentication window. */
+function requireRecentSignIn(app: DemoApp, session: DemoSession): User {
+  const user = requireUser(session);
+  if (!session.isAuthRecent(app.reauthWindowSeconds)) throw new HttpError(401, "reauth_required");
   return user;
 }
 

@@ -440,6 +440,40 @@ describe("demo configuration", () => {
     }
   });
 
+  it("asks for a recent sign-in before revoking sessions (REAUTH_WINDOW_SECONDS)", async () => {
+    const demo = await startDemo({
+      FRAMEWORK: "koa",
+      SESSION_STORE: "memory",
+      REAUTH_WINDOW_SECONDS: "1",
+    });
+    try {
+      const laptop = new Client(demo.url);
+      await laptop.login("alice", "wonderland");
+      const phone = new Client(demo.url);
+      await phone.login("alice", "wonderland");
+      const listed = await laptop.send("GET", "/api/sessions");
+      const sessions = (
+        JSON.parse(listed.text) as { sessions: { handle: string; current: boolean }[] }
+      ).sessions;
+      const phoneHandle = sessions.find((session) => !session.current)!.handle;
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      for (const [method, path] of [
+        ["DELETE", `/api/sessions/${phoneHandle}`],
+        ["POST", "/api/sessions/revoke-others"],
+      ] as const) {
+        const refused = await laptop.send(method, path);
+        expect(refused.status, path).toBe(401);
+        expect(JSON.parse(refused.text)).toEqual({ error: "reauth_required" });
+      }
+      expect((await phone.send("GET", "/api/me")).status).toBe(200);
+      await laptop.login("alice", "wonderland");
+      expect((await laptop.send("DELETE", `/api/sessions/${phoneHandle}`)).status).toBe(204);
+      expect((await phone.send("GET", "/api/me")).status).toBe(401);
+    } finally {
+      await demo.stop();
+    }
+  });
+
   it.skipIf(shouldSkip(clusterProbe, "the Redis Cluster test"))(
     "keeps sessions in a Redis Cluster with REDIS_CLUSTER=1",
     async () => {
