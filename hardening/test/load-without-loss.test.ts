@@ -31,10 +31,10 @@ import {
 const FULL = process.env.SESAME_LOAD === "full";
 /**
  * Logins per store. Each runs scrypt (N=16384, r=8) in the demo, 30 to 100 ms of one core, so
- * on two cores logins dominate the run time (about 10 to 35 a second): the full size keeps the
- * three stores together well within 20 minutes even on a busy machine.
+ * logins dominate the run time: the full size (10,000 per store) took 4 to 5 minutes per store
+ * on two cores here.
  */
-const LOGINS = countFromEnv("SESAME_LOAD_LOGINS", FULL ? 2_000 : 250);
+const LOGINS = countFromEnv("SESAME_LOAD_LOGINS", FULL ? 10_000 : 250);
 /** Authenticated requests per store, after the logins. */
 const REQUESTS = countFromEnv("SESAME_LOAD_REQUESTS", FULL ? 100_000 : 5_000);
 /** Requests in flight at once. */
