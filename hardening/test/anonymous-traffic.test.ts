@@ -7,9 +7,9 @@
  * so CI sends 500 and `SESAME_LOAD=full` (`pnpm test:load`) sends 10,000.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LaunchedDemo, launchDemo } from "./support/demo-launch.js";
-import { createCorner, requireService, type StoreCorner } from "./support/demo-stores.js";
-import { LoadClient, type LoadReply, runBounded } from "./support/load-client.js";
+import { type DemoRig, startDemoRig, stopDemoRig } from "./support/demo-rig.js";
+import { createCorner, requireService } from "./support/demo-stores.js";
+import { type LoadReply, runBounded } from "./support/load-client.js";
 
 const FULL = process.env.SESAME_LOAD === "full";
 const ANONYMOUS_REQUESTS = 10_000;
@@ -23,38 +23,29 @@ function statuses(replies: LoadReply[]): Record<string, number> {
 }
 
 describe("anonymous traffic creates no sessions (SEC-52): express + SQLite", () => {
-  let corner: StoreCorner;
-  let demo: LaunchedDemo;
-  let client: LoadClient;
+  let rig: DemoRig;
 
   beforeAll(async () => {
     await requireService("sqlite");
-    corner = await createCorner("sqlite");
-    demo = await launchDemo({ FRAMEWORK: "express", ...corner.env });
-    client = new LoadClient(demo.port, CONCURRENCY);
+    rig = await startDemoRig(await createCorner("sqlite"), "express", CONCURRENCY);
   });
 
-  afterAll(async () => {
-    client?.close();
-    const code = await demo?.stop();
-    await corner?.cleanup();
-    expect(code, demo?.output()).toBe(0);
-  });
+  afterAll(() => stopDemoRig(rig));
 
   it(`answers ${ANONYMOUS_REQUESTS} anonymous requests without a session or a cookie`, async () => {
-    const before = await corner.countLiveSessions();
+    const before = await rig.corner.countLiveSessions();
     const replies = await runBounded(ANONYMOUS_REQUESTS, CONCURRENCY, (index) =>
-      client.send("GET", index % 2 === 0 ? "/" : "/api/me"),
+      rig.client.send("GET", index % 2 === 0 ? "/" : "/api/me"),
     );
     expect(statuses(replies)).toEqual({ 200: ANONYMOUS_REQUESTS / 2, 401: ANONYMOUS_REQUESTS / 2 });
     expect(replies.flatMap((reply) => reply.setCookies)).toEqual([]);
-    expect(await corner.countLiveSessions()).toBe(before);
+    expect(await rig.corner.countLiveSessions()).toBe(before);
   });
 
   it(`refuses ${FAILED_LOGINS} failed logins without a session or a cookie`, async () => {
-    const before = await corner.countLiveSessions();
+    const before = await rig.corner.countLiveSessions();
     const replies = await runBounded(FAILED_LOGINS, CONCURRENCY, (index) =>
-      client.send("POST", "/login", {
+      rig.client.send("POST", "/login", {
         json: { username: index % 3 === 0 ? "mallory" : "alice", password: `guess-${index}` },
       }),
     );
@@ -63,9 +54,9 @@ describe("anonymous traffic creates no sessions (SEC-52): express + SQLite", () 
       new Set(['{"error":"invalid_credentials"}']),
     );
     expect(replies.flatMap((reply) => reply.setCookies)).toEqual([]);
-    expect(await corner.countLiveSessions()).toBe(before);
-    const good = await client.tryLogin("alice");
+    expect(await rig.corner.countLiveSessions()).toBe(before);
+    const good = await rig.client.tryLogin("alice");
     expect(good.status).toBe(200);
-    expect(await corner.countLiveSessions()).toBe(before + 1);
+    expect(await rig.corner.countLiveSessions()).toBe(before + 1);
   });
 });

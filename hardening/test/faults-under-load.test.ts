@@ -17,8 +17,9 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FrameworkName } from "../../examples/demo/src/config.js";
 import { type FaultMode, type FaultProxy, startFaultProxy } from "./support/demo-fault-proxy.js";
-import { DEMO_STORE_TIMEOUT_MS, type LaunchedDemo, launchDemo } from "./support/demo-launch.js";
+import { DEMO_STORE_TIMEOUT_MS } from "./support/demo-launch.js";
 import { type OwnRedisServer, startOwnRedis } from "./support/demo-redis-server.js";
+import { type DemoRig, startDemoRig, stopDemoRig } from "./support/demo-rig.js";
 import {
   addressOf,
   createCorner,
@@ -29,7 +30,7 @@ import {
   viaPort,
   withPostgres,
 } from "./support/demo-stores.js";
-import { LoadClient, type LoadSession } from "./support/load-client.js";
+import type { LoadSession } from "./support/load-client.js";
 import {
   commitSessions,
   driveThroughOutage,
@@ -117,36 +118,24 @@ const PROXY_FAULTS: ProxyFault[] = [
 ];
 
 /** A started demo on one store corner, a client, and sessions committed before any fault. */
-interface Rig {
-  corner: StoreCorner;
-  demo: LaunchedDemo;
-  client: LoadClient;
+interface Rig extends DemoRig {
   committed: LoadSession[];
 }
 
 /** Starts the demo on `corner` and commits sessions; on failure, stops what it started. */
 async function startRig(corner: StoreCorner, framework: FrameworkName): Promise<Rig> {
-  let demo: LaunchedDemo | undefined;
-  let client: LoadClient | undefined;
+  const rig = await startDemoRig(corner, framework);
   try {
-    demo = await launchDemo({ FRAMEWORK: framework, ...corner.env });
-    client = new LoadClient(demo.port, 32);
-    const committed = await commitSessions(client, COMMITTED_SESSIONS);
-    return { corner, demo, client, committed };
+    return { ...rig, committed: await commitSessions(rig.client, COMMITTED_SESSIONS) };
   } catch (error) {
-    client?.close();
-    await demo?.stop();
+    rig.client.close();
+    await rig.demo.stop();
     await corner.cleanup();
     throw error;
   }
 }
 
-async function stopRig(rig: Rig | undefined): Promise<void> {
-  rig?.client.close();
-  const code = await rig?.demo.stop();
-  await rig?.corner.cleanup();
-  expect(code, rig?.demo.output()).toBe(0);
-}
+const stopRig = stopDemoRig;
 
 /** Runs the load through `plan` and checks everything the contract promises. */
 async function expectOutageHandled(

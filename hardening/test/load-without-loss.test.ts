@@ -11,15 +11,9 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LaunchedDemo, launchDemo } from "./support/demo-launch.js";
+import { type DemoRig, startDemoRig, stopDemoRig } from "./support/demo-rig.js";
+import { createCorner, type PersistentStore, requireService } from "./support/demo-stores.js";
 import {
-  createCorner,
-  type PersistentStore,
-  requireService,
-  type StoreCorner,
-} from "./support/demo-stores.js";
-import {
-  LoadClient,
   type LoadReply,
   type LoadSession,
   now,
@@ -79,33 +73,24 @@ for (const store of STORES) describeLoad(store);
 
 function describeLoad(store: PersistentStore): void {
   describe(`load without loss: express + ${store}`, () => {
-    let corner: StoreCorner;
-    let demo: LaunchedDemo;
-    let client: LoadClient;
+    let rig: DemoRig;
     let sessions: LoadSession[] = [];
     /** What each session's data must hold: every key a PUT was answered 200 for. */
     let expectedData: Record<string, number>[] = [];
 
     beforeAll(async () => {
       await requireService(store);
-      corner = await createCorner(store);
-      demo = await launchDemo({ FRAMEWORK: "express", ...corner.env });
-      client = new LoadClient(demo.port, CONCURRENCY);
+      rig = await startDemoRig(await createCorner(store), "express", CONCURRENCY);
     });
 
-    afterAll(async () => {
-      client?.close();
-      const code = await demo?.stop();
-      await corner?.cleanup();
-      expect(code, demo?.output()).toBe(0);
-    });
+    afterAll(() => stopDemoRig(rig));
 
     it(
       `signs in ${LOGINS} distinct clients, ${CONCURRENCY} at a time`,
       async () => {
         const started = now();
         const replies = await runBounded(LOGINS, CONCURRENCY, (index) =>
-          client.tryLogin(userFor(index), `load-${store}-${index}`),
+          rig.client.tryLogin(userFor(index), `load-${store}-${index}`),
         );
         const ms = now() - started;
         expect(tally(replies)).toEqual({ 200: LOGINS });
@@ -123,7 +108,7 @@ function describeLoad(store: PersistentStore): void {
           `[load] ${store}: ${LOGINS} logins in ${(ms / 1000).toFixed(1)} s = ` +
             `${perSecond(LOGINS, ms)} logins/s (concurrency ${CONCURRENCY})`,
         );
-        expect(await corner.countLiveSessions()).toBe(LOGINS);
+        expect(await rig.corner.countLiveSessions()).toBe(LOGINS);
       },
       STEP_TIMEOUT_MS,
     );
@@ -138,14 +123,14 @@ function describeLoad(store: PersistentStore): void {
           const target = Math.floor(index / SAME_SESSION_RUN) % LOGINS;
           const session = sessions[target]!;
           if (index % 2 === 1) {
-            const reply = await client.send("GET", "/api/me", { cookie: session.cookie });
+            const reply = await rig.client.send("GET", "/api/me", { cookie: session.cookie });
             if (okBody<{ user: { id: string } }>(reply)?.user.id !== session.userId) {
               unexpected.push(`GET /api/me #${index}: ${reply.status} ${reply.body}`);
             }
             return reply;
           }
           const key = `r${index}`;
-          const reply = await client.send("PUT", `/api/data/${key}`, {
+          const reply = await rig.client.send("PUT", `/api/data/${key}`, {
             cookie: session.cookie,
             json: { value: index },
           });
@@ -163,7 +148,7 @@ function describeLoad(store: PersistentStore): void {
         );
         expect(tally(replies)).toEqual({ 200: REQUESTS });
         expect(unexpected.slice(0, 5)).toEqual([]);
-        expect(demo.isRunning()).toBe(true);
+        expect(rig.demo.isRunning()).toBe(true);
       },
       STEP_TIMEOUT_MS,
     );
@@ -172,7 +157,7 @@ function describeLoad(store: PersistentStore): void {
       "keeps every written key of every session",
       async () => {
         const replies = await runBounded(LOGINS, CONCURRENCY, (index) =>
-          client.send("GET", "/api/data", { cookie: sessions[index]!.cookie }),
+          rig.client.send("GET", "/api/data", { cookie: sessions[index]!.cookie }),
         );
         const lost: string[] = [];
         replies.forEach((reply, index) => {
@@ -192,16 +177,16 @@ function describeLoad(store: PersistentStore): void {
       async () => {
         const leaving = sessions.flatMap((_, index) => (index % LOGOUT_EVERY === 0 ? [index] : []));
         const logouts = await runBounded(leaving.length, CONCURRENCY, (position) =>
-          client.send("POST", "/logout", { cookie: sessions[leaving[position]!]!.cookie }),
+          rig.client.send("POST", "/logout", { cookie: sessions[leaving[position]!]!.cookie }),
         );
         expect(tally(logouts)).toEqual({ 204: leaving.length });
         const loggedOut = new Set(leaving);
         const remaining = LOGINS - loggedOut.size;
 
-        expect(await corner.countLiveSessions()).toBe(remaining);
+        expect(await rig.corner.countLiveSessions()).toBe(remaining);
 
         const checks = await runBounded(LOGINS, CONCURRENCY, (index) =>
-          client.send("GET", "/api/me", { cookie: sessions[index]!.cookie }),
+          rig.client.send("GET", "/api/me", { cookie: sessions[index]!.cookie }),
         );
         const wrong = checks.flatMap((reply, index) =>
           reply.status === (loggedOut.has(index) ? 401 : 200) ? [] : [`#${index}: ${reply.status}`],
@@ -213,7 +198,7 @@ function describeLoad(store: PersistentStore): void {
           const owner = sessions.findIndex(
             (session, index) => session.userId === userId && !loggedOut.has(index),
           );
-          const reply = await client.send("GET", "/api/sessions", {
+          const reply = await rig.client.send("GET", "/api/sessions", {
             cookie: sessions[owner]!.cookie,
           });
           expect(reply.status).toBe(200);
@@ -225,7 +210,7 @@ function describeLoad(store: PersistentStore): void {
           listed += count;
         }
         expect(listed).toBe(remaining);
-        expect(demo.isRunning()).toBe(true);
+        expect(rig.demo.isRunning()).toBe(true);
       },
       STEP_TIMEOUT_MS,
     );

@@ -10,7 +10,6 @@ import type { LoadedSession, SessionData, SessionEngine } from "./session-engine
 import type { StoredSession } from "./store.js";
 import {
   enforceSessionLimit,
-  listLiveEntries,
   listUserSessions,
   revokeUserSession,
   revokeUserSessions,

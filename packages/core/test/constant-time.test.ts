@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 const SOURCE = new URL("../src/", import.meta.url).pathname;
 /** Names that hold secret material in core: MACs, secrets, expected signatures, token hashes. */
 const SECRET = String.raw`\b(mac|macs|expected|secret|secrets|signature|tokenHash)\b`;
-const EQUALITY = String.raw`(===|!==|==|!=)`;
+const EQUALITY = "(===|!==|==|!=)";
 const COMPARED = new RegExp(`${SECRET}\\s*${EQUALITY}|${EQUALITY}\\s*${SECRET}`);
 
 /**

@@ -4,10 +4,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { RedisStore } from "../src/index.js";
 import { RedisServer } from "./redis-server.js";
 import {
-  connectIoRedis,
-  connectNodeRedis,
   redisBinariesAreThere,
   requireService,
+  SINGLE_NODE_CLIENTS,
   type TestClient,
 } from "./support.js";
 
@@ -16,11 +15,6 @@ const available = requireService("redis-server and redis-cli on PATH", redisBina
 const TIMEOUT_MS = 500;
 /** Time a call may take beyond the guard's timeout before we call it a hang. */
 const SLACK_MS = 300;
-
-const clients = [
-  { name: "node-redis", connect: connectNodeRedis },
-  { name: "ioredis", connect: connectIoRedis },
-];
 
 async function eventually<T>(attempt: () => Promise<T>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -34,7 +28,7 @@ async function eventually<T>(attempt: () => Promise<T>, timeoutMs: number): Prom
   }
 }
 
-for (const { name, connect } of clients) {
+for (const { name, connect } of SINGLE_NODE_CLIENTS) {
   describe.runIf(available)(`RedisStore through ${name} when its server goes down`, () => {
     let server: RedisServer;
     let client: TestClient | undefined;

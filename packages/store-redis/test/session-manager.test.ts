@@ -3,11 +3,10 @@ import { uniqueId } from "@sesame/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisStore } from "../src/index.js";
 import {
-  connectIoRedis,
-  connectNodeRedis,
   deleteKeys,
   requireService,
   SHARED_PORT,
+  SINGLE_NODE_CLIENTS,
   sharedRedisIsUp,
   type TestClient,
   uniquePrefix,
@@ -15,12 +14,7 @@ import {
 
 const available = requireService(`Redis at 127.0.0.1:${SHARED_PORT}`, await sharedRedisIsUp());
 
-const clients = [
-  { name: "node-redis", connect: connectNodeRedis },
-  { name: "ioredis", connect: connectIoRedis },
-];
-
-for (const { name, connect } of clients) {
+for (const { name, connect } of SINGLE_NODE_CLIENTS) {
   describe.runIf(available)(`SessionManager on RedisStore through ${name}`, () => {
     const prefix = uniquePrefix(`manager-${name}`);
     let client: TestClient;

@@ -4,11 +4,10 @@ import { afterAll, beforeAll, describe } from "vitest";
 import { RedisStore } from "../src/index.js";
 import { describeRedisLayout } from "./layout-suite.js";
 import {
-  connectIoRedis,
-  connectNodeRedis,
   deleteKeys,
   requireService,
   SHARED_PORT,
+  SINGLE_NODE_CLIENTS,
   sharedRedisIsUp,
   type TestClient,
   uniquePrefix,
@@ -16,12 +15,7 @@ import {
 
 const available = requireService(`Redis at 127.0.0.1:${SHARED_PORT}`, await sharedRedisIsUp());
 
-const clients = [
-  { name: "node-redis", connect: connectNodeRedis },
-  { name: "ioredis", connect: connectIoRedis },
-];
-
-for (const { name, connect } of clients) {
+for (const { name, connect } of SINGLE_NODE_CLIENTS) {
   describe.runIf(available)(`RedisStore on a single node through ${name}`, () => {
     const prefix = uniquePrefix(`single-${name}`);
     let client: TestClient;

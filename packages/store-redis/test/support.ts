@@ -138,3 +138,12 @@ export async function connectIoRedisCluster(ports: number[]): Promise<TestClient
   await client.connect();
   return { kind: "ioredis", client, errors, close: async () => client.disconnect() };
 }
+
+/** Both client libraries, connected to one node: the suites run once per entry. */
+export const SINGLE_NODE_CLIENTS: readonly {
+  name: string;
+  connect: (port: number) => Promise<TestClient>;
+}[] = [
+  { name: "node-redis", connect: connectNodeRedis },
+  { name: "ioredis", connect: connectIoRedis },
+];

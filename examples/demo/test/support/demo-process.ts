@@ -14,6 +14,8 @@ export interface DemoProcess {
   port: number;
   /** Everything it printed so far. */
   output(): string;
+  /** Whether the current process has not exited (a crash under load shows here). */
+  isRunning(): boolean;
   /** Sends SIGTERM and waits for a clean exit; resolves the exit code. */
   stop(): Promise<number | null>;
   /** Stops it and starts it again on the same port with the same environment. */
@@ -37,6 +39,7 @@ export async function startDemo(env: Record<string, string>): Promise<DemoProces
     url: `http://127.0.0.1:${port}`,
     port,
     output: () => log,
+    isRunning: () => child.process.exitCode === null && child.process.signalCode === null,
     stop: () => stopChild(child.process),
     restart: async () => {
       await stopChild(child.process);
