@@ -12,7 +12,7 @@
  */
 
 import { createRequire } from "node:module";
-import type BetterSqlite3 from "better-sqlite3";
+import type { SqliteDatabase } from "@sesame/sqlite";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FrameworkName } from "../../examples/demo/src/config.js";
@@ -42,7 +42,10 @@ import {
   summarize,
 } from "./support/load-outage.js";
 
-const Database = createRequire(import.meta.url)("better-sqlite3") as typeof BetterSqlite3;
+/** libsql: a synchronous SQLite driver that installs without a build on every Node major. */
+const Database = createRequire(import.meta.url)("libsql") as new (
+  path: string,
+) => SqliteDatabase & { close(): void };
 
 /** Sessions signed in (and given data) before any outage. */
 const COMMITTED_SESSIONS = 12;
@@ -366,7 +369,7 @@ describe("faults under load: koa + SQLite locked by another connection", () => {
   });
 
   it("fails writes fast while another connection holds the write lock, keeping every session", async () => {
-    let locker: BetterSqlite3.Database | null = null;
+    let locker: (SqliteDatabase & { close(): void }) | null = null;
     await expectOutageHandled(
       rig,
       "sqlite write lock",
@@ -381,7 +384,7 @@ describe("faults under load: koa + SQLite locked by another connection", () => {
         },
         durationMs: SQLITE_LOCK_MS,
       },
-      // The demo gives better-sqlite3 a 100 ms busy timeout, far below the store timeout: while
+      // The demo gives SQLite a 100 ms busy timeout, far below the store timeout: while
       // the lock is held, writes and logins fail fast with 503 and reads (WAL) go on.
       WRITE_OUTAGE,
     );

@@ -5,21 +5,21 @@ import { MemoryStore, type SessionStore } from "@sesame/core";
 import { PostgresStore } from "@sesame/postgres";
 import { RedisStore } from "@sesame/redis";
 import { SqliteStore } from "@sesame/sqlite";
-import Database from "better-sqlite3";
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 import pg from "pg";
 import type { DemoConfig } from "./config.js";
+import { openSqliteDatabase } from "./sqlite-database.js";
 
 /** A session store, what to call it on screen, and how to let go of its connections. */
 export interface OpenedStore {
   store: SessionStore;
-  /** For the start-up line, e.g. `sqlite (/repo/.data/sessions.db)`. */
+  /** For the start-up line, e.g. `sqlite (node:sqlite, /repo/.data/sessions.db)`. */
   description: string;
   close(): Promise<void>;
 }
 
 /**
- * How long a SQLite write waits for another connection's lock. better-sqlite3 waits
+ * How long a SQLite write waits for another connection's lock. SQLite drivers wait
  * synchronously, so this stays far below the store timeout: a lock then fails fast as a 503
  * instead of stalling every request of the process.
  */
@@ -56,12 +56,13 @@ export async function openStore(config: DemoConfig): Promise<OpenedStore> {
 
 function openSqlite(path: string): OpenedStore {
   mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path, { timeout: SQLITE_BUSY_TIMEOUT_MS });
+  const { db, driver } = openSqliteDatabase(path);
+  db.exec(`PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   const store = new SqliteStore(db);
   const sweep = every(SWEEP_INTERVAL_MS, () => store.deleteExpired());
   return {
     store,
-    description: `sqlite (${path})`,
+    description: `sqlite (${driver}, ${path})`,
     close: async () => {
       clearInterval(sweep);
       db.close();

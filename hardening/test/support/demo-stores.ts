@@ -8,7 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type BetterSqlite3 from "better-sqlite3";
+import type { SqliteDatabase } from "@sesame/sqlite";
 import { Redis } from "ioredis";
 import pg from "pg";
 
@@ -22,7 +22,10 @@ export const DATABASE_URL = withUser(
   "postgres",
 );
 
-const Database = createRequire(import.meta.url)("better-sqlite3") as typeof BetterSqlite3;
+/** libsql: a synchronous SQLite driver that installs without a build on every Node major. */
+const Database = createRequire(import.meta.url)("libsql") as new (
+  path: string,
+) => SqliteDatabase & { close(): void };
 
 /** One store corner for one test. */
 export interface StoreCorner {
@@ -78,7 +81,7 @@ async function sqliteCorner(): Promise<StoreCorner> {
     env: { SESSION_STORE: "sqlite", SQLITE_PATH: path },
     applicationName: null,
     countLiveSessions: async () => {
-      const db = new Database(path, { readonly: true, fileMustExist: true });
+      const db = new Database(path);
       try {
         const row = db
           .prepare("SELECT count(*) AS n FROM sesame_sessions WHERE expires_at > ?")

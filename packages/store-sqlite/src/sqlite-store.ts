@@ -1,6 +1,6 @@
 import type { SessionStore, StoredSession, StoredSessionEntry } from "@sesame/core";
 import { SessionConfigError } from "@sesame/core";
-import type Database from "better-sqlite3";
+import type { SqliteDatabase, SqliteStatement } from "./driver.js";
 
 /**
  * Options for {@link SqliteStore}.
@@ -38,14 +38,14 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 /** The record fields kept in their own columns; the rest is one JSON text. */
 type Columns = { userId: string | null; version: number; expiresAt: number; record: string };
+/** A row as a driver returns it: integers may come back as `bigint` (safe-integer modes). */
 type Row = {
   id: string;
   user_id: string | null;
-  version: number;
-  expires_at: number;
+  version: number | bigint;
+  expires_at: number | bigint;
   record: string;
 };
-type Statement<Params extends unknown[], Result = unknown> = Database.Statement<Params, Result>;
 
 function schemaFor(table: string): string {
   return `CREATE TABLE IF NOT EXISTS "${table}" (
@@ -66,7 +66,13 @@ function toColumns(session: StoredSession): Columns {
 
 function fromRow(row: Row): StoredSession {
   const rest = JSON.parse(row.record) as Omit<StoredSession, "userId" | "version" | "expiresAt">;
-  return { ...rest, userId: row.user_id, version: row.version, expiresAt: row.expires_at };
+  const version = Number(row.version);
+  return { ...rest, userId: row.user_id, version, expiresAt: Number(row.expires_at) };
+}
+
+/** The parameters of an insert, in the order of the columns. */
+function columnValues(id: string, { userId, version, expiresAt, record }: Columns) {
+  return [id, userId, version, expiresAt, record] as const;
 }
 
 function yieldToEventLoop(): Promise<void> {
@@ -74,32 +80,33 @@ function yieldToEventLoop(): Promise<void> {
 }
 
 /**
- * Sessions in a SQLite database through better-sqlite3: the persistent embedded store.
- * Sessions survive restarts, and every process on the machine that opens the same file
- * shares them.
+ * Sessions in a SQLite database: the persistent embedded store. Sessions survive restarts,
+ * and every process on the machine that opens the same file shares them. `db` is any
+ * synchronous driver's open database ({@link SqliteDatabase}): `node:sqlite`'s `DatabaseSync`,
+ * better-sqlite3, `bun:sqlite` or libsql.
  *
- * The constructor turns on WAL for file databases and creates the table and its indexes if
- * they are missing. Expired rows are never returned; {@link SqliteStore.deleteExpired} removes
+ * The constructor turns on WAL (a no-op for `:memory:`) and creates the table and its indexes
+ * if they are missing. Expired rows are never returned; {@link SqliteStore.deleteExpired} removes
  * them from disk. The store does not own `db`: close it yourself when you are done.
  *
  * @example
  * ```ts
- * import Database from "better-sqlite3";
- * const store = new SqliteStore(new Database("sessions.db"));
+ * import { DatabaseSync } from "node:sqlite";
+ * const store = new SqliteStore(new DatabaseSync("sessions.db"));
  * const manager = new SessionManager({ store });
  * ```
  */
 export class SqliteStore implements SessionStore {
   readonly #now: () => number;
-  readonly #select: Statement<[string, number], Row>;
-  readonly #insert: Statement<[{ id: string } & Columns]>;
-  readonly #update: Statement<[{ id: string; expected: number; now: number } & Columns]>;
-  readonly #delete: Statement<[string]>;
-  readonly #selectByUser: Statement<[string, number], Row>;
-  readonly #deleteByUser: Statement<[string, string | null], { expires_at: number }>;
-  readonly #deleteExpired: Statement<[number, number]>;
+  readonly #select: SqliteStatement;
+  readonly #insert: SqliteStatement;
+  readonly #update: SqliteStatement;
+  readonly #delete: SqliteStatement;
+  readonly #selectByUser: SqliteStatement;
+  readonly #deleteByUser: SqliteStatement;
+  readonly #deleteExpired: SqliteStatement;
 
-  constructor(db: Database.Database, options: SqliteStoreOptions = {}) {
+  constructor(db: SqliteDatabase, options: SqliteStoreOptions = {}) {
     const table = options.table ?? SQLITE_STORE_DEFAULTS.table;
     if (!IDENTIFIER.test(table) || /^sqlite_/i.test(table)) {
       throw new SessionConfigError(
@@ -107,17 +114,15 @@ export class SqliteStore implements SessionStore {
       );
     }
     this.#now = options.now ?? SQLITE_STORE_DEFAULTS.now;
-    if (!db.memory) db.pragma("journal_mode = WAL");
+    db.exec("PRAGMA journal_mode = WAL");
     db.exec(schemaFor(table));
     const t = `"${table}"`;
     const columns = "id, user_id, version, expires_at, record";
     this.#select = db.prepare(`SELECT ${columns} FROM ${t} WHERE id = ? AND expires_at > ?`);
-    this.#insert = db.prepare(
-      `INSERT OR REPLACE INTO ${t} (${columns}) VALUES (@id, @userId, @version, @expiresAt, @record)`,
-    );
+    this.#insert = db.prepare(`INSERT OR REPLACE INTO ${t} (${columns}) VALUES (?, ?, ?, ?, ?)`);
     this.#update = db.prepare(
-      `UPDATE ${t} SET user_id = @userId, version = @version, expires_at = @expiresAt, record = @record
-       WHERE id = @id AND version = @expected AND expires_at > @now`,
+      `UPDATE ${t} SET user_id = ?, version = ?, expires_at = ?, record = ?
+       WHERE id = ? AND version = ? AND expires_at > ?`,
     );
     this.#delete = db.prepare(`DELETE FROM ${t} WHERE id = ?`);
     this.#selectByUser = db.prepare(
@@ -132,18 +137,28 @@ export class SqliteStore implements SessionStore {
   }
 
   async get(id: string): Promise<StoredSession | null> {
-    const row = this.#select.get(id, this.#now());
-    return row === undefined ? null : fromRow(row);
+    const row = this.#select.get(id, this.#now()) as Row | null | undefined;
+    return row == null ? null : fromRow(row);
   }
 
   async create(id: string, record: StoredSession): Promise<void> {
-    this.#insert.run({ id, ...toColumns(record) });
+    this.#insert.run(...columnValues(id, toColumns(record)));
   }
 
   async update(id: string, record: StoredSession, expectedVersion: number): Promise<boolean> {
     const next = toColumns({ ...record, version: expectedVersion + 1 });
     const now = this.#now();
-    return this.#update.run({ id, expected: expectedVersion, now, ...next }).changes === 1;
+    const { userId, version, expiresAt, record: json } = next;
+    const { changes } = this.#update.run(
+      userId,
+      version,
+      expiresAt,
+      json,
+      id,
+      expectedVersion,
+      now,
+    );
+    return Number(changes) === 1;
   }
 
   async delete(id: string): Promise<void> {
@@ -151,14 +166,14 @@ export class SqliteStore implements SessionStore {
   }
 
   async listByUser(userId: string): Promise<StoredSessionEntry[]> {
-    const rows = this.#selectByUser.all(userId, this.#now());
+    const rows = this.#selectByUser.all(userId, this.#now()) as Row[];
     return rows.map((row) => ({ id: row.id, record: fromRow(row) }));
   }
 
   async deleteByUser(userId: string, exceptId?: string): Promise<number> {
     const now = this.#now();
-    const deleted = this.#deleteByUser.all(userId, exceptId ?? null);
-    return deleted.filter((row) => row.expires_at > now).length;
+    const deleted = this.#deleteByUser.all(userId, exceptId ?? null) as Pick<Row, "expires_at">[];
+    return deleted.filter((row) => Number(row.expires_at) > now).length;
   }
 
   /**
@@ -180,7 +195,7 @@ export class SqliteStore implements SessionStore {
     let deleted = 0;
     while (deleted < limit) {
       const batch = Math.min(SQLITE_STORE_DEFAULTS.deleteBatchSize, limit - deleted);
-      const { changes } = this.#deleteExpired.run(this.#now(), batch);
+      const changes = Number(this.#deleteExpired.run(this.#now(), batch).changes);
       deleted += changes;
       if (changes < batch) break;
       await yieldToEventLoop();

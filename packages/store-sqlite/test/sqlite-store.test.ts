@@ -4,234 +4,278 @@ import { join } from "node:path";
 import type { SessionStore } from "@sesame/core";
 import { GuardedStore, SessionConfigError, SessionStoreError } from "@sesame/core";
 import { describeStoreConformance, makeStoredSession, uniqueId } from "@sesame/core/testing";
-import Database from "better-sqlite3";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { SQLITE_STORE_DEFAULTS, SqliteStore } from "../src/index.js";
+import {
+  expectedDrivers,
+  isCI,
+  loadDriver,
+  type OpenDatabase,
+  type SqliteDriver,
+  withNullForNoRow,
+} from "./drivers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sesame-sqlite-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Opens stores on fresh connections and closes each connection with its store. */
-function connections(filename: () => string) {
-  const open = new Map<SessionStore, Database.Database>();
+function connections(open: () => OpenDatabase) {
+  const opened = new Map<SessionStore, OpenDatabase>();
   return {
     makeStore(now: () => number): SessionStore {
-      const db = new Database(filename());
+      const db = open();
       const store = new SqliteStore(db, { now });
-      open.set(store, db);
+      opened.set(store, db);
       return store;
     },
     closeStore(store: SessionStore): void {
-      open.get(store)?.close();
-      open.delete(store);
+      opened.get(store)?.close();
+      opened.delete(store);
     },
   };
 }
 
-describeStoreConformance(
-  "SqliteStore (:memory:)",
-  connections(() => ":memory:"),
-);
-describeStoreConformance(
-  "SqliteStore (file)",
-  connections(() => join(dir, "conformance.db")),
-);
-
-function tableNames(db: Database.Database): string[] {
+function tableNames(db: OpenDatabase): string[] {
   const rows = db.prepare("SELECT name FROM sqlite_master ORDER BY name").all() as {
     name: string;
   }[];
   return rows.map((row) => row.name);
 }
 
-describe("SqliteStore", () => {
-  it("keeps a record across closing and reopening the file", async () => {
-    const filename = join(dir, "persist.db");
-    const id = uniqueId("id");
-    const record = makeStoredSession(Date.now(), { persistent: true, graceUntil: null });
-    const first = new Database(filename);
-    await new SqliteStore(first).create(id, record);
-    first.close();
+function journalMode(db: OpenDatabase): string {
+  return (db.prepare("PRAGMA journal_mode").get() as { journal_mode: string }).journal_mode;
+}
 
-    const second = new Database(filename);
-    try {
-      const store = new SqliteStore(second);
-      expect(await store.get(id)).toEqual(record);
-      expect(await store.listByUser(record.userId!)).toEqual([{ id, record }]);
-    } finally {
-      second.close();
+for (const name of expectedDrivers()) {
+  const driver = loadDriver(name);
+  if (driver instanceof Error) {
+    if (isCI()) {
+      it(`loads the SQLite driver ${name}`, () => {
+        throw new Error(`${driver.message}. CI=true, so this fails instead of skipping.`);
+      });
+    } else {
+      console.warn(`\n!!! SKIPPING the SqliteStore tests on ${name}: ${driver.message}\n`);
     }
-  });
+    continue;
+  }
+  describeDriver(driver);
+}
 
-  it("turns on WAL for a file database, and leaves :memory: alone", () => {
-    const file = new Database(join(dir, "wal.db"));
-    const memory = new Database(":memory:");
-    try {
-      expect(file.pragma("journal_mode", { simple: true })).toBe("delete");
-      new SqliteStore(file);
-      expect(file.pragma("journal_mode", { simple: true })).toBe("wal");
-      new SqliteStore(memory);
-      expect(memory.pragma("journal_mode", { simple: true })).toBe("memory");
-    } finally {
-      file.close();
-      memory.close();
-    }
-  });
+function describeDriver(driver: SqliteDriver): void {
+  const file = (base: string): string => join(dir, `${driver.name.replace(":", "-")}-${base}`);
+  describeStoreConformance(
+    `SqliteStore on ${driver.name} (:memory:)`,
+    connections(() => driver.open(":memory:")),
+  );
+  describeStoreConformance(
+    `SqliteStore on ${driver.name} (file)`,
+    connections(() => driver.open(file("conformance.db"))),
+  );
+  describeStoreConformance(
+    `SqliteStore on ${driver.name} (integers read as bigint)`,
+    connections(() => driver.openWithBigInts(":memory:")),
+  );
+  describeStoreConformance(
+    `SqliteStore on ${driver.name} (no row read as null, as bun:sqlite does)`,
+    connections(() => withNullForNoRow(driver.open(":memory:"))),
+  );
+  describeStoreBehaviour(driver, file);
+}
 
-  it("creates the schema idempotently and keeps rows when built again", async () => {
-    const db = new Database(":memory:");
-    const id = uniqueId("id");
-    await new SqliteStore(db).create(id, makeStoredSession(Date.now()));
-    const again = new SqliteStore(db);
-    expect(await again.get(id)).not.toBeNull();
-    expect(tableNames(db)).toEqual([
-      "sesame_sessions",
-      "sesame_sessions_expires_at",
-      "sesame_sessions_user_id",
-      "sqlite_autoindex_sesame_sessions_1",
-    ]);
-    db.close();
-  });
+function describeStoreBehaviour(driver: SqliteDriver, file: (base: string) => string): void {
+  describe(`SqliteStore on ${driver.name}`, () => {
+    it("keeps a record across closing and reopening the file", async () => {
+      const filename = file("persist.db");
+      const id = uniqueId("id");
+      const record = makeStoredSession(Date.now(), { persistent: true, graceUntil: null });
+      const first = driver.open(filename);
+      await new SqliteStore(first).create(id, record);
+      first.close();
 
-  it("runs exactly the DDL its README documents", () => {
-    const db = new Database(":memory:");
-    const exec = vi.spyOn(db, "exec");
-    new SqliteStore(db);
-    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
-    const documented = /## Schema[\s\S]*?```sql\n([\s\S]*?)```/.exec(readme)?.[1];
-    const normalize = (sql: string | undefined): string => (sql ?? "").replace(/\s+/g, " ").trim();
-    expect(exec).toHaveBeenCalledTimes(1);
-    expect(normalize(documented)).toBe(normalize(exec.mock.calls[0]?.[0]));
-    db.close();
-  });
-
-  it("looks records up by primary key and users through the user_id index", () => {
-    const db = new Database(":memory:");
-    const prepare = vi.spyOn(db, "prepare");
-    new SqliteStore(db);
-    const statements = prepare.mock.calls.map(([sql]) => sql);
-    const plan = (sql: string): string => {
-      const rows = db
-        .prepare(`EXPLAIN QUERY PLAN ${sql}`)
-        .all(...Array.from(sql.matchAll(/\?/g), () => "x")) as { detail: string }[];
-      return rows.map((row) => row.detail).join("; ");
-    };
-    const byId = statements.find((sql) => sql.startsWith("SELECT") && sql.includes("id = ?"))!;
-    const byUser = statements.filter((sql) => sql.includes("user_id = ?"));
-    expect(plan(byId)).toMatch(/USING INDEX sqlite_autoindex_sesame_sessions_1/);
-    expect(byUser).toHaveLength(2);
-    for (const sql of byUser) expect(plan(sql)).toMatch(/USING INDEX sesame_sessions_user_id/);
-    db.close();
-  });
-
-  it("deletes expired rows in batches, counts them, and spares live ones", async () => {
-    let time = 1_000_000;
-    const db = new Database(":memory:");
-    const store = new SqliteStore(db, { now: () => time });
-    const backlog = SQLITE_STORE_DEFAULTS.deleteBatchSize * 2 + 500;
-    for (let index = 0; index < backlog; index++) {
-      await store.create(`old-${index}`, makeStoredSession(time, { expiresAt: time + 1_000 }));
-    }
-    await store.create("edge", makeStoredSession(time, { expiresAt: time + 2_000 }));
-    await store.create("live", makeStoredSession(time, { expiresAt: time + 2_001 }));
-    time += 2_000;
-
-    expect(await store.deleteExpired(7)).toBe(7);
-    let yielded = false;
-    const pending = store.deleteExpired();
-    setImmediate(() => {
-      yielded = true;
+      const second = driver.open(filename);
+      try {
+        const store = new SqliteStore(second);
+        expect(await store.get(id)).toEqual(record);
+        expect(await store.listByUser(record.userId!)).toEqual([{ id, record }]);
+      } finally {
+        second.close();
+      }
     });
-    expect(await pending).toBe(backlog - 7 + 1);
-    expect(yielded).toBe(true);
-    expect(await store.deleteExpired()).toBe(0);
-    const { count } = db.prepare("SELECT count(*) AS count FROM sesame_sessions").get() as {
-      count: number;
-    };
-    expect(count).toBe(1);
-    expect(await store.get("live")).not.toBeNull();
-    await expect(store.deleteExpired(-1)).rejects.toThrow(RangeError);
-    db.close();
-  });
 
-  it("counts only live sessions in deleteByUser, yet removes the user's expired rows too", async () => {
-    let time = 1_000_000;
-    const db = new Database(":memory:");
-    const store = new SqliteStore(db, { now: () => time });
-    const userId = uniqueId("user");
-    await store.create("short", makeStoredSession(time, { userId, expiresAt: time + 1_000 }));
-    await store.create("long", makeStoredSession(time, { userId }));
-    time += 1_000;
-    expect(await store.deleteByUser(userId)).toBe(1);
-    expect(await store.deleteExpired()).toBe(0);
-    db.close();
-  });
+    it("turns on WAL for a file database, and leaves :memory: alone", () => {
+      const fileDb = driver.open(file("wal.db"));
+      const memory = driver.open(":memory:");
+      try {
+        expect(journalMode(fileDb)).toBe("delete");
+        new SqliteStore(fileDb);
+        expect(journalMode(fileDb)).toBe("wal");
+        new SqliteStore(memory);
+        expect(journalMode(memory)).toBe("memory");
+      } finally {
+        fileDb.close();
+        memory.close();
+      }
+    });
 
-  it("keeps stores on different tables of one database apart", async () => {
-    const db = new Database(":memory:");
-    const a = new SqliteStore(db, { table: "app_sessions" });
-    const b = new SqliteStore(db, { table: "Admin_Sessions2" });
-    const id = uniqueId("id");
-    await a.create(id, makeStoredSession(Date.now()));
-    expect(await a.get(id)).not.toBeNull();
-    expect(await b.get(id)).toBeNull();
-    expect(tableNames(db)).toContain("Admin_Sessions2_user_id");
-    db.close();
-  });
+    it("creates the schema idempotently and keeps rows when built again", async () => {
+      const db = driver.open(":memory:");
+      const id = uniqueId("id");
+      await new SqliteStore(db).create(id, makeStoredSession(Date.now()));
+      const again = new SqliteStore(db);
+      expect(await again.get(id)).not.toBeNull();
+      expect(tableNames(db)).toEqual([
+        "sesame_sessions",
+        "sesame_sessions_expires_at",
+        "sesame_sessions_user_id",
+        "sqlite_autoindex_sesame_sessions_1",
+      ]);
+      db.close();
+    });
 
-  it.each([
-    "",
-    "1sessions",
-    "sessions; DROP TABLE users",
-    'ses"sions',
-    "main.sessions",
-    "my-sessions",
-    "sqlite_sessions",
-    "s".repeat(64),
-  ])("refuses the table name %j at construction", (table) => {
-    const db = new Database(":memory:");
-    expect(() => new SqliteStore(db, { table })).toThrow(SessionConfigError);
-    expect(() => new SqliteStore(db, { table })).toThrow(/plain SQL identifier/);
-    expect(tableNames(db)).toEqual([]);
-    db.close();
-  });
+    it("runs exactly the DDL its README documents", () => {
+      const db = driver.open(":memory:");
+      const exec = vi.spyOn(db, "exec");
+      new SqliteStore(db);
+      const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+      const documented = /## Schema[\s\S]*?```sql\n([\s\S]*?)```/.exec(readme)?.[1];
+      const normalize = (sql: string | undefined): string =>
+        (sql ?? "").replace(/\s+/g, " ").trim();
+      expect(exec.mock.calls.map(([sql]) => normalize(sql))).toEqual([
+        "PRAGMA journal_mode = WAL",
+        normalize(documented),
+      ]);
+      db.close();
+    });
 
-  it("reads the real clock by default", async () => {
-    const db = new Database(":memory:");
-    const store = new SqliteStore(db);
-    const past = makeStoredSession(Date.now() - 10_000, { expiresAt: Date.now() - 1 });
-    await store.create("past", past);
-    expect(await store.get("past")).toBeNull();
-    db.close();
-  });
+    it("looks records up by primary key and users through the user_id index", () => {
+      const db = driver.open(":memory:");
+      const prepare = vi.spyOn(db, "prepare");
+      new SqliteStore(db);
+      const statements = prepare.mock.calls.map(([sql]) => sql);
+      const plan = (sql: string): string => {
+        const rows = db
+          .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+          .all(...Array.from(sql.matchAll(/\?/g), () => "x")) as { detail: string }[];
+        return rows.map((row) => row.detail).join("; ");
+      };
+      const byId = statements.find((sql) => sql.startsWith("SELECT") && sql.includes("id = ?"))!;
+      const byUser = statements.filter((sql) => sql.includes("WHERE user_id = ?"));
+      expect(plan(byId)).toMatch(/USING INDEX sqlite_autoindex_sesame_sessions_1/);
+      expect(byUser).toHaveLength(2);
+      for (const sql of byUser) expect(plan(sql)).toMatch(/USING INDEX sesame_sessions_user_id/);
+      db.close();
+    });
 
-  it("rejects, never throws, when SQLite fails, and GuardedStore names the failure", async () => {
-    const db = new Database(":memory:");
-    const store = new SqliteStore(db);
-    const record = makeStoredSession(Date.now());
-    db.close();
-    const calls: (() => Promise<unknown>)[] = [
-      () => store.get("id"),
-      () => store.create("id", record),
-      () => store.update("id", record, 1),
-      () => store.delete("id"),
-      () => store.listByUser("user"),
-      () => store.deleteByUser("user", "id"),
-      () => store.deleteExpired(),
-    ];
-    for (const call of calls) {
-      let pending: Promise<unknown> | undefined;
-      expect(() => {
-        pending = call();
-      }).not.toThrow();
-      await expect(pending).rejects.toThrow(/not open/);
-    }
+    it("deletes expired rows in batches, counts them, and spares live ones", async () => {
+      let time = 1_000_000;
+      const db = driver.open(":memory:");
+      const store = new SqliteStore(db, { now: () => time });
+      const backlog = SQLITE_STORE_DEFAULTS.deleteBatchSize * 2 + 500;
+      for (let index = 0; index < backlog; index++) {
+        await store.create(`old-${index}`, makeStoredSession(time, { expiresAt: time + 1_000 }));
+      }
+      await store.create("edge", makeStoredSession(time, { expiresAt: time + 2_000 }));
+      await store.create("live", makeStoredSession(time, { expiresAt: time + 2_001 }));
+      time += 2_000;
 
-    const guarded = new GuardedStore(store, { retryDelayMs: 1 });
-    const failure = await guarded.get("id").catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(SessionStoreError);
-    expect(failure).toMatchObject({ code: "store_unavailable" });
-    expect((failure as SessionStoreError).cause).toBeInstanceOf(TypeError);
-    await expect(guarded.update("id", record, 1)).rejects.toBeInstanceOf(SessionStoreError);
+      expect(await store.deleteExpired(7)).toBe(7);
+      let yielded = false;
+      const pending = store.deleteExpired();
+      setImmediate(() => {
+        yielded = true;
+      });
+      expect(await pending).toBe(backlog - 7 + 1);
+      expect(yielded).toBe(true);
+      expect(await store.deleteExpired()).toBe(0);
+      const { count } = db.prepare("SELECT count(*) AS count FROM sesame_sessions").get() as {
+        count: number;
+      };
+      expect(count).toBe(1);
+      expect(await store.get("live")).not.toBeNull();
+      await expect(store.deleteExpired(-1)).rejects.toThrow(RangeError);
+      db.close();
+    });
+
+    it("counts only live sessions in deleteByUser, yet removes the user's expired rows too", async () => {
+      let time = 1_000_000;
+      const db = driver.open(":memory:");
+      const store = new SqliteStore(db, { now: () => time });
+      const userId = uniqueId("user");
+      await store.create("short", makeStoredSession(time, { userId, expiresAt: time + 1_000 }));
+      await store.create("long", makeStoredSession(time, { userId }));
+      time += 1_000;
+      expect(await store.deleteByUser(userId)).toBe(1);
+      expect(await store.deleteExpired()).toBe(0);
+      db.close();
+    });
+
+    it("keeps stores on different tables of one database apart", async () => {
+      const db = driver.open(":memory:");
+      const a = new SqliteStore(db, { table: "app_sessions" });
+      const b = new SqliteStore(db, { table: "Admin_Sessions2" });
+      const id = uniqueId("id");
+      await a.create(id, makeStoredSession(Date.now()));
+      expect(await a.get(id)).not.toBeNull();
+      expect(await b.get(id)).toBeNull();
+      expect(tableNames(db)).toContain("Admin_Sessions2_user_id");
+      db.close();
+    });
+
+    it.each([
+      "",
+      "1sessions",
+      "sessions; DROP TABLE users",
+      'ses"sions',
+      "main.sessions",
+      "my-sessions",
+      "sqlite_sessions",
+      "s".repeat(64),
+    ])("refuses the table name %j at construction", (table) => {
+      const db = driver.open(":memory:");
+      expect(() => new SqliteStore(db, { table })).toThrow(SessionConfigError);
+      expect(() => new SqliteStore(db, { table })).toThrow(/plain SQL identifier/);
+      expect(tableNames(db)).toEqual([]);
+      db.close();
+    });
+
+    it("reads the real clock by default", async () => {
+      const db = driver.open(":memory:");
+      const store = new SqliteStore(db);
+      const past = makeStoredSession(Date.now() - 10_000, { expiresAt: Date.now() - 1 });
+      await store.create("past", past);
+      expect(await store.get("past")).toBeNull();
+      db.close();
+    });
+
+    it("rejects, never throws, when SQLite fails, and GuardedStore names the failure", async () => {
+      const db = driver.open(":memory:");
+      const store = new SqliteStore(db);
+      const record = makeStoredSession(Date.now());
+      db.exec(`DROP TABLE ${SQLITE_STORE_DEFAULTS.table}`);
+      const calls: (() => Promise<unknown>)[] = [
+        () => store.get("id"),
+        () => store.create("id", record),
+        () => store.update("id", record, 1),
+        () => store.delete("id"),
+        () => store.listByUser("user"),
+        () => store.deleteByUser("user", "id"),
+        () => store.deleteExpired(),
+      ];
+      for (const call of calls) {
+        let pending: Promise<unknown> | undefined;
+        expect(() => {
+          pending = call();
+        }).not.toThrow();
+        await expect(pending).rejects.toThrow(/no such table/);
+      }
+
+      const guarded = new GuardedStore(store, { retryDelayMs: 1 });
+      const failure = await guarded.get("id").catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(SessionStoreError);
+      expect(failure).toMatchObject({ code: "store_unavailable" });
+      expect((failure as SessionStoreError).cause).toBeInstanceOf(Error);
+      await expect(guarded.update("id", record, 1)).rejects.toBeInstanceOf(SessionStoreError);
+      db.close();
+    });
   });
-});
+}
