@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { LOGIN_THROTTLE_DEFAULTS, type LoginThrottleLimits } from "./login-throttle.js";
 
 /** The web frameworks the demo runs on. */
 export const FRAMEWORKS = ["express", "koa", "hono"] as const;
@@ -24,10 +25,13 @@ export interface DemoConfig {
   databaseUrl: string;
   /** PostgreSQL table that holds the sessions (created if missing). */
   postgresTable: string;
+  /** May exceed `absoluteTimeoutSeconds`; the absolute timeout then alone ends sessions. */
   idleTimeoutSeconds: number;
   absoluteTimeoutSeconds: number;
   /** Revoking sessions needs a sign-in at most this long ago. */
   reauthWindowSeconds: number;
+  /** Failed sign-ins allowed per account and per client, and the window they count in. */
+  loginThrottle: LoginThrottleLimits;
 }
 
 /** Every default of {@link DemoConfig}: the environment overrides each one. */
@@ -45,6 +49,11 @@ export const CONFIG_DEFAULTS: DemoConfig = {
   idleTimeoutSeconds: 1800,
   absoluteTimeoutSeconds: 43200,
   reauthWindowSeconds: 900,
+  loginThrottle: {
+    maxFailuresPerAccount: LOGIN_THROTTLE_DEFAULTS.maxFailuresPerAccount,
+    maxFailuresPerClient: LOGIN_THROTTLE_DEFAULTS.maxFailuresPerClient,
+    windowSeconds: LOGIN_THROTTLE_DEFAULTS.windowSeconds,
+  },
 };
 
 /** A bad environment variable; the message says which one and what it accepts. */
@@ -78,12 +87,27 @@ export function readConfig(env: Env): DemoConfig {
     idleTimeoutSeconds: integer(env, "IDLE_TIMEOUT_SECONDS", d.idleTimeoutSeconds, 1),
     absoluteTimeoutSeconds: integer(env, "ABSOLUTE_TIMEOUT_SECONDS", d.absoluteTimeoutSeconds, 1),
     reauthWindowSeconds: integer(env, "REAUTH_WINDOW_SECONDS", d.reauthWindowSeconds, 1),
+    loginThrottle: {
+      maxFailuresPerAccount: integer(
+        env,
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT",
+        d.loginThrottle.maxFailuresPerAccount,
+        1,
+      ),
+      maxFailuresPerClient: integer(
+        env,
+        "LOGIN_MAX_FAILURES_PER_CLIENT",
+        d.loginThrottle.maxFailuresPerClient,
+        1,
+      ),
+      windowSeconds: integer(
+        env,
+        "LOGIN_THROTTLE_WINDOW_SECONDS",
+        d.loginThrottle.windowSeconds,
+        1,
+      ),
+    },
   };
-  if (config.idleTimeoutSeconds > config.absoluteTimeoutSeconds) {
-    throw new DemoConfigError(
-      "IDLE_TIMEOUT_SECONDS must not be larger than ABSOLUTE_TIMEOUT_SECONDS.",
-    );
-  }
   return config;
 }
 

@@ -28,6 +28,7 @@ export function createExpressServer(manager: SessionManager<DemoData>, app: Demo
       cookie: req.get("cookie"),
       readBody: () => readBodyText(req),
       session: getSession(req, manager),
+      clientIp: req.ip,
     });
     send(res, response);
   });

@@ -1,5 +1,6 @@
 import type { Server } from "node:http";
 import { createAdaptorServer } from "@hono/node-server";
+import { getConnInfo } from "@hono/node-server/conninfo";
 import type { SessionManager } from "@sesame/core";
 import { crossOriginProtection, type SessionEnv, sessionMiddleware } from "@sesame/hono";
 import { Hono } from "hono";
@@ -28,6 +29,7 @@ export function createHonoServer(manager: SessionManager<DemoData>, app: DemoApp
       cookie: c.req.header("cookie"),
       readBody: () => readBodyText(c.req.raw.body),
       session: c.get("session"),
+      clientIp: getConnInfo(c).remote.address,
     });
     return toResponse(response);
   });

@@ -30,6 +30,11 @@ export interface DemoRequest {
   readBody: () => Promise<string>;
   /** The request's session, from the framework's sesame middleware. */
   session: DemoSession;
+  /**
+   * The client's IP address as the framework gives it (Express `req.ip`, Koa `ctx.ip`, the
+   * socket's address on Hono). The demo trusts no proxy, so this is the peer's address.
+   */
+  clientIp: string | undefined;
 }
 
 /** One response: the framework entry point writes it as is. */

@@ -36,6 +36,7 @@ export function createKoaServer(manager: SessionManager<DemoData>, app: DemoApp)
       cookie: ctx.get("cookie") || undefined,
       readBody: () => readBodyText(ctx.req),
       session: ctx.session,
+      clientIp: ctx.ip || undefined,
     });
     send(ctx, response);
   });

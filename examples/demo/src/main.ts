@@ -12,6 +12,7 @@ import { createExpressServer } from "./express.js";
 import { createHonoServer } from "./hono.js";
 import type { DemoData } from "./http.js";
 import { createKoaServer } from "./koa.js";
+import { LoginThrottle } from "./login-throttle.js";
 import { createDemoApp, type DemoApp } from "./routes.js";
 import { type OpenedStore, openStore } from "./stores.js";
 
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
     manager,
     `${config.framework} · ${config.store}`,
     config.reauthWindowSeconds,
+    { loginThrottle: new LoginThrottle(config.loginThrottle) },
   );
   const server = SERVERS[config.framework](manager, app);
   await listen(server, config);

@@ -23,6 +23,7 @@ import {
   seeOther,
   wantsHtml,
 } from "./http.js";
+import { LoginThrottle } from "./login-throttle.js";
 import {
   CONTENT_SECURITY_POLICY,
   renderSignedIn,
@@ -40,20 +41,31 @@ export interface DemoApp {
   cookieAttributes: readonly string[];
   /** Revoking sessions needs a sign-in at most this many seconds ago. */
   reauthWindowSeconds: number;
+  /** Limits failed sign-ins per account and per client. */
+  loginThrottle: LoginThrottle;
+  /** Checks a username and password (scrypt); tests inject their own. */
+  verifyCredentials: (username: string, password: string) => Promise<User | null>;
 }
 
+/** Options of {@link createDemoApp}. */
+export type DemoAppOptions = Partial<Pick<DemoApp, "loginThrottle" | "verifyCredentials">>;
+
 /**
- * The routes' view of the app, built from the session manager it runs.
+ * The routes' view of the app, built from the session manager it runs. Without options it
+ * limits sign-ins with a default {@link LoginThrottle} and checks the built-in users.
  *
  * @example
  * ```ts
- * const app = createDemoApp(manager, "express · sqlite", 900);
+ * const app = createDemoApp(manager, "express · sqlite", 900, {
+ *   loginThrottle: new LoginThrottle({ maxFailuresPerAccount: 5 }),
+ * });
  * ```
  */
 export function createDemoApp(
   manager: SessionManager<DemoData>,
   runsOn: string,
   reauthWindowSeconds: number,
+  options: DemoAppOptions = {},
 ): DemoApp {
   const cookie = manager.options.cookie;
   const attributes = ["HttpOnly"];
@@ -63,7 +75,14 @@ export function createDemoApp(
     cookie.domain === undefined ? "no Domain (this host only)" : `Domain=${cookie.domain}`,
   );
   attributes.push("no Expires (gone when the browser closes)");
-  return { runsOn, cookieName: cookie.name, cookieAttributes: attributes, reauthWindowSeconds };
+  return {
+    runsOn,
+    cookieName: cookie.name,
+    cookieAttributes: attributes,
+    reauthWindowSeconds,
+    loginThrottle: options.loginThrottle ?? new LoginThrottle(),
+    verifyCredentials: options.verifyCredentials ?? verifyCredentials,
+  };
 }
 
 type Params = Record<string, string>;
@@ -207,22 +226,51 @@ async function revokeFromPage(
 
 // ---- Sign in and out ---------------------------------------------------------------------------
 
+/**
+ * Signs in. A try the throttle refuses gets 429 before the password is hashed (no scrypt work);
+ * the answer is the same whether the account, the client or both used up their failures.
+ */
 async function login(app: DemoApp, request: DemoRequest): Promise<DemoResponse> {
   const fields = await readFields(request);
   const username = typeof fields.username === "string" ? fields.username : "";
   const password = typeof fields.password === "string" ? fields.password : "";
-  const user = await verifyCredentials(username, password);
-  if (user === null) {
-    if (isForm(request) && wantsHtml(request)) {
-      const error = "Wrong username or password.";
-      const page = renderSignedOut({ runsOn: app.runsOn, error, username });
-      return html(401, page, CONTENT_SECURITY_POLICY);
-    }
-    return json(401, { error: "invalid_credentials" });
+  const attempt = app.loginThrottle.beginAttempt(username, request.clientIp);
+  if (!attempt.allowed) {
+    const minutes = Math.ceil(attempt.retryAfterSeconds / 60);
+    const response = refuseSignIn(app, request, username, {
+      status: 429,
+      code: "too_many_attempts",
+      message: `Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`,
+    });
+    response.headers["retry-after"] = String(attempt.retryAfterSeconds);
+    return response;
   }
+  const user = await app.verifyCredentials(username, password);
+  if (user === null) {
+    return refuseSignIn(app, request, username, {
+      status: 401,
+      code: "invalid_credentials",
+      message: "Wrong username or password.",
+    });
+  }
+  app.loginThrottle.recordSuccess(username, request.clientIp);
   // A brand-new session: whatever session the request carried is destroyed first (no fixation).
   await request.session.create(user.id);
   return isForm(request) ? seeOther("/") : json(200, { user });
+}
+
+/** A refused sign-in: the sign-in page with `message` for a browser's form post, else JSON. */
+function refuseSignIn(
+  app: DemoApp,
+  request: DemoRequest,
+  username: string,
+  { status, code, message }: { status: number; code: string; message: string },
+): DemoResponse {
+  if (isForm(request) && wantsHtml(request)) {
+    const page = renderSignedOut({ runsOn: app.runsOn, error: message, username });
+    return html(status, page, CONTENT_SECURITY_POLICY);
+  }
+  return json(status, { error: code });
 }
 
 async function logout(_app: DemoApp, request: DemoRequest): Promise<DemoResponse> {
