@@ -1,6 +1,11 @@
 import { Readable } from "node:stream";
-import type { AdapterHarness, ConformanceResult, ConformanceRoute } from "@sesame/core/testing";
-import { listenOnLoopback } from "@sesame/core/testing";
+import {
+  type AdapterHarness,
+  type ConformanceResult,
+  type ConformanceRoute,
+  listenOnLoopback,
+  SharedError,
+} from "@sesame/core/testing";
 import type express5 from "express";
 import type { ErrorRequestHandler, Response } from "express";
 import { crossOriginProtection, getSession, sessionMiddleware } from "../src/index.js";
@@ -15,8 +20,15 @@ export const errorHandler: ErrorRequestHandler = (error, _req, res, _next) => {
   }
 };
 
+/** Answers the app's one `SharedError` with its status and headers, as an http-errors handler does. */
+const sharedErrorHandler: ErrorRequestHandler = (error, _req, res, next) => {
+  if (!(error instanceof SharedError)) return next(error);
+  res.status(error.status).set(error.headers).end();
+};
+
 function send(res: Response, result: ConformanceResult): void {
   for (const [name, value] of result.cookies ?? []) res.cookie(name, value);
+  res.set({ ...result.headers });
   if (result.redirect !== undefined) {
     res.redirect(result.status, result.redirect);
   } else if (result.stream !== undefined) {
@@ -51,7 +63,7 @@ export function expressHarness(express: typeof express5): AdapterHarness {
           }
         });
       }
-      app.use(errorHandler);
+      app.use(sharedErrorHandler, errorHandler);
       return listenOnLoopback(app);
     },
   };

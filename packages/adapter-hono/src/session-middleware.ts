@@ -2,9 +2,11 @@ import {
   contextFromRequest,
   createCookieAccessor,
   type RequestSession,
+  resolveTrustedHops,
   type SessionData,
   type SessionManager,
   SessionStoreError,
+  type TrustProxy,
 } from "@sesame/core";
 import type { Context, ErrorHandler, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -29,16 +31,19 @@ export type SessionEnv<Data extends object = SessionData> = {
  *
  * @example
  * ```ts
- * const options: HonoProxyOptions = { trustProxy: process.env.BEHIND_PROXY === "1" };
+ * const options: HonoProxyOptions = { trustProxy: process.env.BEHIND_PROXY === "1" ? 1 : false };
  * app.use(crossOriginProtection(options), sessionMiddleware(manager, options));
  * ```
  */
 export interface HonoProxyOptions {
   /**
    * Trust `X-Forwarded-Proto` (HTTPS detection), `X-Forwarded-For` (client IP) and, for the
-   * cross-origin check, `X-Forwarded-Host`. Turn it on only behind a proxy that sets them.
+   * cross-origin check, `X-Forwarded-Host`, each only in the entry the trusted proxy wrote:
+   * `true` (or `1`) the rightmost, for one proxy in front of the app; a number `n` the `n`-th
+   * from the right, for `n` proxies. Entries further left come from the client. Turn it on only
+   * behind proxies that set these headers and that nothing can bypass.
    */
-  trustProxy?: boolean;
+  trustProxy?: TrustProxy;
 }
 
 /**
@@ -99,7 +104,7 @@ export function sessionMiddleware<Data extends object>(
   manager: SessionManager<Data>,
   options: HonoProxyOptions = {},
 ): MiddlewareHandler<SessionEnv<Data>> {
-  const trustProxy = options.trustProxy ?? HONO_ADAPTER_DEFAULTS.trustProxy;
+  const trustProxy = resolveTrustedHops(options.trustProxy ?? HONO_ADAPTER_DEFAULTS.trustProxy);
   return async (c, next) => {
     const written: string[] = [];
     const cookies = createCookieAccessor(c.req.raw.headers.get("cookie"), (line) => {
@@ -113,9 +118,10 @@ export function sessionMiddleware<Data extends object>(
     if (isStoreError(c.error) || !session.needsCommit) return;
     const { cookieWritten } = await session.commit().catch(rethrow);
     if (!cookieWritten) return;
-    for (const line of written) appendHeader(c, "Set-Cookie", line);
-    setHeader(c, "Cache-Control", "no-store");
-    appendHeader(c, "Vary", "Cookie");
+    const headers = ownResponseHeaders(c);
+    for (const line of written) headers.append("Set-Cookie", line);
+    headers.set("Cache-Control", "no-store");
+    headers.append("Vary", "Cookie");
   };
 }
 
@@ -147,22 +153,16 @@ function socketAddress(env: unknown): string | undefined {
 }
 
 /**
- * Writes a header onto the finished response in place. `c.header()` after `next()` makes Hono
- * rebuild the response (and @hono/node-server lose its fast path); it is only the fallback for
- * a response whose headers are immutable.
+ * Replaces the finished response with a copy for this request alone and returns its headers.
+ * The handler (or `onError`) may answer with a `Response` the app reuses, such as a cached one:
+ * a cookie written onto it would go to the next visitor. Clearing `c.res` first keeps Hono's
+ * setter from merging the old response's headers back into the copy.
  */
-function appendHeader(c: Context, name: string, value: string): void {
-  try {
-    c.res.headers.append(name, value);
-  } catch {
-    c.header(name, value, { append: true });
-  }
-}
-
-function setHeader(c: Context, name: string, value: string): void {
-  try {
-    c.res.headers.set(name, value);
-  } catch {
-    c.header(name, value);
-  }
+function ownResponseHeaders(c: Context): Headers {
+  // A protocol upgrade (101) is made per connection, and `new Response()` refuses its status.
+  if (c.res.status === 101) return c.res.headers;
+  const res = new Response(c.res.body, c.res);
+  c.res = undefined;
+  c.res = res;
+  return res.headers;
 }

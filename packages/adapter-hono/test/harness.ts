@@ -1,6 +1,10 @@
 import { getRequestListener } from "@hono/node-server";
-import type { AdapterHarness, ConformanceResult } from "@sesame/core/testing";
-import { listenOnLoopback } from "@sesame/core/testing";
+import {
+  type AdapterHarness,
+  type ConformanceResult,
+  listenOnLoopback,
+  SharedError,
+} from "@sesame/core/testing";
 import { type Context, Hono } from "hono";
 import { setCookie } from "hono/cookie";
 import type { ContentfulStatusCode, RedirectStatusCode, StatusCode } from "hono/utils/http-status";
@@ -21,8 +25,22 @@ function streamOf(chunks: readonly string[]): ReadableStream<Uint8Array> {
   });
 }
 
+const cachedResponses = new WeakMap<SharedError | ConformanceResult, Response>();
+
+/** The one `Response` the app sends for a shared error or reused result, as an app's cached reply. */
+function cachedResponse(shared: SharedError | ConformanceResult): Response {
+  let response = cachedResponses.get(shared);
+  if (response === undefined) {
+    response = new Response(null, { status: shared.status, headers: shared.headers });
+    cachedResponses.set(shared, response);
+  }
+  return response;
+}
+
 function send(c: Context, result: ConformanceResult): Response {
+  if (result.reused) return cachedResponse(result);
   for (const [name, value] of result.cookies ?? []) setCookie(c, name, value);
+  for (const [name, value] of Object.entries(result.headers ?? {})) c.header(name, value);
   if (result.redirect !== undefined) {
     return c.redirect(result.redirect, result.status as RedirectStatusCode);
   }
@@ -41,7 +59,9 @@ export function honoApp({
   trustProxy,
 }: Parameters<AdapterHarness["start"]>[0]): Hono<SessionEnv> {
   const app = new Hono<SessionEnv>();
-  app.onError(sessionErrorHandler);
+  app.onError((error, c) =>
+    error instanceof SharedError ? cachedResponse(error) : sessionErrorHandler(error, c),
+  );
   app.use(crossOriginProtection({ trustProxy }));
   app.use(sessionMiddleware(manager, { trustProxy }));
   for (const route of routes) {

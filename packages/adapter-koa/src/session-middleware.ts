@@ -1,12 +1,12 @@
 import {
   createCookieAccessor,
-  type RequestContext,
   type RequestSession,
   type SessionData,
   type SessionManager,
   SessionStoreError,
 } from "@sesame/core";
-import type { Context, DefaultState, Middleware } from "koa";
+import type { DefaultState, Middleware } from "koa";
+import { requestContext } from "./request-context.js";
 
 /**
  * The context properties `sessionMiddleware` adds, for `new Koa<DefaultState, SessionContext<Data>>()`
@@ -24,15 +24,6 @@ export interface SessionContext<Data extends object = SessionData> {
   session: RequestSession<Data>;
 }
 
-function requestContext(ctx: Context): RequestContext {
-  return {
-    secure: ctx.secure,
-    host: ctx.host || undefined,
-    userAgent: ctx.get("user-agent") || undefined,
-    ip: ctx.ip || undefined,
-  };
-}
-
 /** Marks a store error as Koa expects (`status` 503 is already set), then returns it. */
 function unexposed(error: unknown): unknown {
   if (error instanceof SessionStoreError) Object.assign(error, { expose: false });
@@ -43,7 +34,8 @@ function unexposed(error: unknown): unknown {
  * Koa 2 and 3 middleware: loads the request's session into `ctx.session` and commits it once
  * after the downstream middleware settles, before Koa writes the response (also when they
  * throw, unless a store error was thrown). `Secure` detection, host and client IP follow
- * `app.proxy`. A failing or hanging store throws its `SessionStoreError` (`status` 503,
+ * `app.proxy`, from the `X-Forwarded-*` entries the trusted proxy wrote (the rightmost, or the
+ * `app.maxIpsCount`-th from the right). A failing or hanging store throws its `SessionStoreError` (`status` 503,
  * `expose` false), so Koa's error handling answers 503.
  *
  * @example
@@ -69,6 +61,8 @@ export function sessionMiddleware<Data extends object>(
       throw unexposed(error);
     });
     ctx.session = session;
+    const { onerror } = ctx;
+    ctx.onerror = (error) => onerror.call(ctx, withSessionHeaders(error, written));
     const commit = async (): Promise<void> => {
       const { cookieWritten } = await session.commit().catch((error: unknown) => {
         throw unexposed(error);
@@ -82,7 +76,6 @@ export function sessionMiddleware<Data extends object>(
     } catch (error) {
       if (error instanceof SessionStoreError) throw unexposed(error);
       if (session.needsCommit) await commit();
-      keepSessionHeaders(error, written);
       throw error;
     }
     if (session.needsCommit) await commit();
@@ -90,20 +83,24 @@ export function sessionMiddleware<Data extends object>(
 }
 
 /**
- * Koa's default error handler drops every header, then sets `err.headers`: carry the session's
- * `Set-Cookie` (and no-store) there, so a route that signs out and then throws still clears
- * the cookie.
+ * Koa's error handler drops every header, then sends `err.headers`: hand it an error that carries
+ * the session's headers too, so a route that signs out and then throws still clears the cookie.
+ * That error is this request's own, inheriting everything else from the thrown one: the app may
+ * throw one error on every request (a module-level `NOT_FOUND`), and a cookie written onto it
+ * would go to the next visitor. Upstream middleware still catches the app's error as it is.
  */
-function keepSessionHeaders(error: unknown, written: readonly string[]): void {
-  if (written.length === 0 || typeof error !== "object" || error === null) return;
-  if (!Object.isExtensible(error)) return;
-  const carrier = error as { headers?: Record<string, string | string[]> };
-  const headers = carrier.headers ?? {};
+function withSessionHeaders(error: Error, written: readonly string[]): Error {
+  // Koa also calls `onerror` with null, and with whatever a middleware threw.
+  if (written.length === 0 || typeof error !== "object" || error === null) return error;
+  const { headers = {} } = error as { headers?: Record<string, string | string[]> };
   const cookies = headers["Set-Cookie"] ?? [];
-  carrier.headers = {
+  const ownHeaders = {
     ...headers,
     "Set-Cookie": [...(Array.isArray(cookies) ? cookies : [cookies]), ...written],
     "Cache-Control": "no-store",
     Vary: "Cookie",
   };
+  return Object.create(error, {
+    headers: { value: ownHeaders, enumerable: true, writable: true, configurable: true },
+  }) as Error;
 }

@@ -17,6 +17,7 @@ async function readJson(ctx: Context): Promise<unknown> {
 
 function send(ctx: Context, result: ConformanceResult): void {
   for (const [name, value] of result.cookies ?? []) ctx.cookies.set(name, value);
+  ctx.set({ ...result.headers });
   ctx.status = result.status;
   if (result.redirect !== undefined) ctx.redirect(result.redirect);
   else if (result.stream !== undefined) ctx.body = Readable.from(result.stream);

@@ -78,6 +78,32 @@ describe.each([
     expect((await sendRequest(url, "GET", "/me", { cookie })).status).toBe(200);
   });
 
+  it("sends the session cookie with an error the route threw, yet upstream catches that very error", async () => {
+    const notFound = Object.assign(new Error("Not found"), { status: 404, expose: true });
+    const caught: unknown[] = [];
+    const app = new Koa();
+    app.silent = true;
+    app.use(async (_ctx, next) => {
+      await next().catch((error: unknown) => {
+        caught.push(error);
+        throw error;
+      });
+    });
+    app.use(sessionMiddleware(new SessionManager({ onWarning: () => {} })));
+    app.use(async (ctx) => {
+      await ctx.session.create("alice");
+      throw notFound;
+    });
+    const server = await listenOnLoopback(app.callback());
+    servers.push(server);
+    const reply = await sendRequest(server.url, "POST", "/");
+    expect(reply.status).toBe(404);
+    expect(reply.setCookies).toHaveLength(1);
+    expect(caught).toHaveLength(1);
+    expect(caught[0]).toBe(notFound);
+    expect(notFound).not.toHaveProperty("headers");
+  });
+
   it("does not commit after a store error thrown downstream", async () => {
     const store = new FaultInjectingStore();
     const { url } = await serve(store);

@@ -5,6 +5,7 @@ import {
   type AdapterHarness,
   createConformanceRoutes,
   Latch,
+  SharedError,
   STREAM_CHUNKS,
 } from "./conformance-routes.js";
 import { FaultInjectingStore, INJECTED_FAULT_MESSAGE } from "./fault-injecting-store.js";
@@ -24,6 +25,7 @@ export {
   type ConformanceRoute,
   createConformanceRoutes,
   Latch,
+  SharedError,
   STREAM_CHUNKS,
   UNAUTHENTICATED,
 } from "./conformance-routes.js";
@@ -126,7 +128,8 @@ function expectGenericErrorBody(body: string): void {
  * adapter's `harness` on a real socket) with a real HTTP client, and checks that the adapter
  * behaves exactly like every other one: cookie attributes, no writes for unchanged sessions,
  * rotation, logout (also racing a slow request), hostile cookies, store outages, cross-origin
- * refusals, cache headers, separate `Set-Cookie` lines, repeated `Cookie` lines and proxy trust.
+ * refusals, cache headers, separate `Set-Cookie` lines, repeated `Cookie` lines, proxy trust, and
+ * no session cookie left on an error or reply the app reuses across requests.
  *
  * The suite builds the `SessionManager` itself, on a {@link FaultInjectingStore} over a
  * `MemoryStore`, with `storeTimeoutMs: 300`.
@@ -151,6 +154,7 @@ export function describeAdapterConformance(name: string, harness: AdapterHarness
     let store: FaultInjectingStore;
     let manager: SessionManager;
     let latch: Latch;
+    let sharedError: SharedError;
     let warnings: string[];
     let servers: ConformanceServer[];
     let server: ConformanceServer;
@@ -163,7 +167,7 @@ export function describeAdapterConformance(name: string, harness: AdapterHarness
     const start = async (trustProxy: boolean): Promise<ConformanceServer> => {
       const started = await harness.start({
         manager,
-        routes: createConformanceRoutes(latch),
+        routes: createConformanceRoutes(latch, sharedError),
         trustProxy,
       });
       servers.push(started);
@@ -201,6 +205,7 @@ export function describeAdapterConformance(name: string, harness: AdapterHarness
       });
       sessionCookie = manager.cookieName;
       latch = new Latch();
+      sharedError = new SharedError();
       servers = [];
       server = await start(false);
     });
@@ -524,6 +529,31 @@ export function describeAdapterConformance(name: string, harness: AdapterHarness
         expect(reply.setCookies).toEqual([`${sessionCookie}=; ${CLEARED_ATTRIBUTES}`]);
         expect((await me(cookie)).status).toBe(401);
       });
+    });
+
+    describe("errors and replies the app reuses", () => {
+      it.each([
+        ["/shared-error", "error"],
+        ["/shared-reply", "reply"],
+      ])(
+        "never hands a session cookie from one request to the next through %s",
+        async (path, marker) => {
+          const headersBefore = { ...sharedError.headers };
+          const alice = await call("POST", path, { json: { userId: "alice" } });
+          expect(alice.status).toBe(404);
+          const [aliceLine] = sessionLines(alice.setCookies);
+          expect(aliceLine).toBeDefined();
+          const anonymous = await call("POST", path);
+          expect(anonymous.status).toBe(404);
+          expect(anonymous.headers.get("x-shared-reply")).toBe(marker);
+          expect(sessionLines(anonymous.setCookies)).toEqual([]);
+          const bob = await call("POST", path, { json: { userId: "bob" } });
+          const bobLines = sessionLines(bob.setCookies);
+          expect(bobLines).toHaveLength(1);
+          expect(cookieValue(bobLines[0]!)).not.toBe(cookieValue(aliceLine!));
+          expect(sharedError.headers).toEqual(headersBefore);
+        },
+      );
     });
 
     describe("transport security and proxy trust", () => {

@@ -33,6 +33,14 @@ export interface ConformanceResult {
   stream?: readonly string[];
   /** Cookies unrelated to the session, set through the framework's own cookie API. */
   cookies?: readonly (readonly [name: string, value: string])[];
+  /** Response headers, set through the framework's own API. */
+  headers?: Readonly<Record<string, string>>;
+  /**
+   * The route returns this very result on every request. A harness whose framework has reply
+   * objects (a Hono `Response`) builds one for it once and sends that object again each time,
+   * as an app's cached reply; the others write it as usual.
+   */
+  reused?: true;
 }
 
 /**
@@ -167,6 +175,29 @@ export class Latch {
   }
 }
 
+/**
+ * An error the conformance app throws on every request to `POST /shared-error`: one object for
+ * the app's lifetime, like a module-level `NOT_FOUND`. Shaped as http-errors and Koa expect
+ * (`status`, `expose`, `headers`); harnesses answer it through the framework's error path with
+ * its status and headers. An adapter must never write a session's headers onto it.
+ *
+ * @example
+ * ```ts
+ * const notFound = new SharedError();
+ * throw notFound; // Koa answers 404 "Not found" with `X-Shared-Reply: error`
+ * ```
+ */
+export class SharedError extends Error {
+  status = 404;
+  expose = true;
+  headers: Record<string, string> = { "X-Shared-Reply": "error" };
+
+  constructor() {
+    super("Not found");
+    this.name = "SharedError";
+  }
+}
+
 function field(body: unknown, name: string): unknown {
   return typeof body === "object" && body !== null
     ? (body as Record<string, unknown>)[name]
@@ -178,6 +209,12 @@ function text(body: unknown, name: string, fallback: string): string {
   return typeof value === "string" && value.length > 0 ? value : fallback;
 }
 
+/** Signs in the `userId` the body names, if it names one. */
+async function signInIfAsked(session: RequestSession, body: unknown): Promise<void> {
+  const userId = field(body, "userId");
+  if (typeof userId === "string") await session.create(userId);
+}
+
 function route(
   method: ConformanceRoute["method"],
   path: string,
@@ -187,15 +224,24 @@ function route(
 }
 
 /**
- * The route table of the conformance app. `latch` holds `POST /slow-write` open.
+ * The route table of the conformance app. `latch` holds `POST /slow-write` open;
+ * `POST /shared-error` throws `sharedError` on every request.
  *
  * @example
  * ```ts
- * const routes = createConformanceRoutes(new Latch());
+ * const routes = createConformanceRoutes(new Latch(), new SharedError());
  * routes.map((entry) => `${entry.method} ${entry.path}`);
  * ```
  */
-export function createConformanceRoutes(latch: Latch): ConformanceRoute[] {
+export function createConformanceRoutes(
+  latch: Latch,
+  sharedError: SharedError,
+): ConformanceRoute[] {
+  const sharedReply: ConformanceResult = {
+    status: 404,
+    headers: { "X-Shared-Reply": "reply" },
+    reused: true,
+  };
   return [
     route("GET", "/public", async () => ({ status: 200, body: { public: true } })),
     route("POST", "/login", async (session, { body }) => {
@@ -253,6 +299,14 @@ export function createConformanceRoutes(latch: Latch): ConformanceRoute[] {
     route("POST", "/logout-then-throw", async (session) => {
       await session.destroy();
       throw new Error("The route failed after signing out.");
+    }),
+    route("POST", "/shared-error", async (session, { body }) => {
+      await signInIfAsked(session, body);
+      throw sharedError;
+    }),
+    route("POST", "/shared-reply", async (session, { body }) => {
+      await signInIfAsked(session, body);
+      return sharedReply;
     }),
   ];
 }
