@@ -52,7 +52,8 @@ const readUs = await medianPerCall(5_000, (index) => store.get(`id-${index % ses
 const writeUs = await medianPerCall(2_000, async (index) => {
   const slot = index % sessions;
   const record = makeStoredSession(now, { userId: `user-${slot % 100}`, version: versions[slot] });
-  if (await store.update(`id-${slot}`, record, versions[slot] ?? 1)) versions[slot] = (versions[slot] ?? 1) + 1;
+  if (await store.update(`id-${slot}`, record, versions[slot] ?? 1))
+    versions[slot] = (versions[slot] ?? 1) + 1;
 })();
 db.close();
 rmSync(dir, { recursive: true, force: true });

@@ -440,6 +440,24 @@ describe("demo configuration", () => {
     }
   });
 
+  it("starts with ABSOLUTE_TIMEOUT_SECONDS alone, below the default idle timeout, and ends sessions then", async () => {
+    const demo = await startDemo({
+      FRAMEWORK: "express",
+      SESSION_STORE: "memory",
+      ABSOLUTE_TIMEOUT_SECONDS: "2",
+    });
+    try {
+      const client = new Client(demo.url);
+      await client.login("alice", "wonderland");
+      const started = Date.now();
+      expect((await client.send("GET", "/api/me")).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 2_100 - (Date.now() - started)));
+      expect((await client.send("GET", "/api/me")).status).toBe(401);
+    } finally {
+      await demo.stop();
+    }
+  });
+
   it("asks for a recent sign-in before revoking sessions (REAUTH_WINDOW_SECONDS)", async () => {
     const demo = await startDemo({
       FRAMEWORK: "koa",

@@ -1,5 +1,5 @@
 /**
- * SEC-66: failed sign-ins are limited per account and per client. The limiter on its own with a
+ * SEC-61: failed sign-ins are limited per account and per client. The limiter on its own with a
  * pinned clock; the `/login` route in process with an injected password check (so "no scrypt
  * work" is a call count, not a timing); and the started demo on Express, Koa and Hono, with
  * clients told apart by their loopback source address (127.0.0.2, 127.0.0.3, …).
@@ -30,7 +30,7 @@ function pinnedThrottle(options: Partial<LoginThrottleOptions> = {}): {
   return { throttle, advanceSeconds: (seconds) => (now += seconds * 1000) };
 }
 
-describe("LoginThrottle (SEC-66)", () => {
+describe("LoginThrottle (SEC-61)", () => {
   it("has the documented defaults: 5 per account, 20 per client, 15 minutes", () => {
     expect(LOGIN_THROTTLE_DEFAULTS).toMatchObject({
       maxFailuresPerAccount: 5,
@@ -156,7 +156,7 @@ function routeHarness(options: Partial<LoginThrottleOptions>) {
   return { login, verifyCredentials, advanceSeconds };
 }
 
-describe("POST /login is throttled in the shared routes (SEC-66)", () => {
+describe("POST /login is throttled in the shared routes (SEC-61)", () => {
   it("refuses with 429, Retry-After and too_many_attempts, no cookie, and no password check", async () => {
     const { login, verifyCredentials, advanceSeconds } = routeHarness({
       maxFailuresPerAccount: 2,
@@ -302,7 +302,7 @@ function postLogin(
   });
 }
 
-describe.each(FRAMEWORKS)("the demo on %s throttles POST /login (SEC-66)", (framework) => {
+describe.each(FRAMEWORKS)("the demo on %s throttles POST /login (SEC-61)", (framework) => {
   let demo: DemoProcess;
   const X = "127.0.0.2";
   const Y = "127.0.0.3";

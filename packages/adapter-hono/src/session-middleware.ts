@@ -1,11 +1,11 @@
 import {
   contextFromRequest,
   createCookieAccessor,
+  isSessionStoreError,
   type RequestSession,
   resolveTrustedHops,
   type SessionData,
   type SessionManager,
-  SessionStoreError,
   type TrustProxy,
 } from "@sesame/core";
 import type { Context, ErrorHandler, MiddlewareHandler } from "hono";
@@ -62,7 +62,7 @@ export const HONO_ADAPTER_DEFAULTS = { trustProxy: false } as const;
  * @example
  * ```ts
  * app.onError((error, c) => {
- *   const fromStore = error instanceof SessionStoreError || error.cause instanceof SessionStoreError;
+ *   const fromStore = isSessionStoreError(error) || isSessionStoreError(error.cause);
  *   return fromStore ? c.json(STORE_UNAVAILABLE_BODY, 503) : c.text("Something went wrong", 500);
  * });
  * ```
@@ -71,14 +71,14 @@ export const STORE_UNAVAILABLE_BODY = { error: "session_store_unavailable" } as 
 
 function isStoreError(error: unknown): boolean {
   return (
-    error instanceof SessionStoreError ||
-    (error instanceof HTTPException && error.cause instanceof SessionStoreError)
+    isSessionStoreError(error) ||
+    (error instanceof HTTPException && isSessionStoreError(error.cause))
   );
 }
 
 /** A store error becomes an `HTTPException` 503 (its `cause`), so even Hono's default handler answers 503. */
 function rethrow(error: unknown): never {
-  if (!(error instanceof SessionStoreError)) throw error;
+  if (!isSessionStoreError(error)) throw error;
   const res = Response.json(STORE_UNAVAILABLE_BODY, { status: 503 });
   throw new HTTPException(503, { res, cause: error });
 }

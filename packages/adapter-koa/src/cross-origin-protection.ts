@@ -1,11 +1,12 @@
 import { type CrossOriginProtectionOptions, createCrossOriginProtection } from "@sesame/core";
 import type { Middleware } from "koa";
+import { requestHost } from "./request-context.js";
 
 /**
  * Refuses cross-origin unsafe requests (POST, PUT, PATCH, DELETE…) with 403
  * `{"error":"cross_origin_request_refused"}`: `Sec-Fetch-Site: cross-site` or `same-site`, or an
- * `Origin` other than the target (`ctx.host`, which reads `X-Forwarded-Host` only with
- * `app.proxy`). Requests with neither header pass. Mount it before `sessionMiddleware`.
+ * `Origin` other than the target (the `Host` header; with `app.proxy`, the `X-Forwarded-Host`
+ * entry the trusted proxy wrote). Requests with neither header pass. Mount it before `sessionMiddleware`.
  *
  * @example
  * ```ts
@@ -19,7 +20,7 @@ export function crossOriginProtection(options: CrossOriginProtectionOptions = {}
     const verdict = check({
       method: ctx.method,
       path: ctx.path,
-      host: ctx.host || undefined,
+      host: requestHost(ctx),
       origin: ctx.get("origin") || undefined,
       secFetchSite: ctx.get("sec-fetch-site") || undefined,
     });

@@ -1,9 +1,9 @@
 import {
   createCookieAccessor,
+  isSessionStoreError,
   type RequestSession,
   type SessionData,
   type SessionManager,
-  SessionStoreError,
 } from "@sesame/core";
 import type { DefaultState, Middleware } from "koa";
 import { requestContext } from "./request-context.js";
@@ -26,7 +26,7 @@ export interface SessionContext<Data extends object = SessionData> {
 
 /** Marks a store error as Koa expects (`status` 503 is already set), then returns it. */
 function unexposed(error: unknown): unknown {
-  if (error instanceof SessionStoreError) Object.assign(error, { expose: false });
+  if (isSessionStoreError(error)) Object.assign(error, { expose: false });
   return error;
 }
 
@@ -74,7 +74,7 @@ export function sessionMiddleware<Data extends object>(
     try {
       await next();
     } catch (error) {
-      if (error instanceof SessionStoreError) throw unexposed(error);
+      if (isSessionStoreError(error)) throw unexposed(error);
       if (session.needsCommit) await commit();
       throw error;
     }

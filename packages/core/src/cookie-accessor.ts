@@ -1,5 +1,6 @@
 import { getCookieValues } from "./cookie/parse.js";
 import { type CookieAttributes, serializeCookie } from "./cookie/serialize.js";
+import { pickForwardedEntry, resolveTrustedHops, type TrustProxy } from "./forwarded.js";
 
 /**
  * How core reads and writes cookies: the only thing an adapter supplies. Deleting a cookie is a
@@ -62,22 +63,27 @@ export function cookiesFromRequest(request: Request, responseHeaders: Headers): 
 
 /**
  * The {@link RequestContext} of a Web `Request`. `Secure` is read from the URL's scheme; the
- * `X-Forwarded-Proto` and `X-Forwarded-For` headers count only with `trustProxy: true`.
+ * `X-Forwarded-Proto` and `X-Forwarded-For` headers count only with `trustProxy`, and then only
+ * the entry the trusted proxy wrote (the rightmost with `true`, the `n`-th from the right with a
+ * number `n` of proxies): entries further left come from the client.
+ *
+ * @example
+ * ```ts
+ * // Behind one proxy that appends: X-Forwarded-For: <what the client sent>, <client address>
+ * const context = contextFromRequest(request, { trustProxy: true });
+ * ```
  */
 export function contextFromRequest(
   request: Request,
-  options: { trustProxy?: boolean } = {},
+  options: { trustProxy?: TrustProxy } = {},
 ): RequestContext {
   const url = new URL(request.url);
   const headers = request.headers;
-  const forwardedProto = options.trustProxy
-    ? headers.get("x-forwarded-proto")?.split(",")[0]?.trim()
-    : undefined;
-  const forwardedFor = options.trustProxy
-    ? headers.get("x-forwarded-for")?.split(",")[0]?.trim()
-    : undefined;
+  const hops = resolveTrustedHops(options.trustProxy);
+  const forwardedProto = pickForwardedEntry(headers.get("x-forwarded-proto"), hops);
+  const forwardedFor = pickForwardedEntry(headers.get("x-forwarded-for"), hops);
   return {
-    secure: (forwardedProto ?? url.protocol.slice(0, -1)) === "https",
+    secure: (forwardedProto?.toLowerCase() ?? url.protocol.slice(0, -1)) === "https",
     host: headers.get("host") ?? url.host,
     userAgent: headers.get("user-agent") ?? undefined,
     ip: forwardedFor,

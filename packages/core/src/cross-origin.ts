@@ -1,6 +1,14 @@
+import { SessionConfigError } from "./errors.js";
+
 /** Options of {@link createCrossOriginProtection}. */
 export interface CrossOriginProtectionOptions {
-  /** Origins (`https://app.example.com`) allowed to send unsafe requests from another site. */
+  /**
+   * Origins allowed to send unsafe requests from another site, each exactly
+   * `scheme://host[:port]` as browsers send it in `Origin` (`https://admin.example.com`,
+   * `capacitor://localhost`). Compared as exact strings (case-insensitively), as Go's
+   * `CrossOriginProtection` does; an entry with a path, query, fragment or user info, and the
+   * opaque origin `null`, throw a `SessionConfigError`. An `Origin: null` never matches.
+   */
   trustedOrigins?: readonly string[];
   /** Paths exempt from the check (exact match), such as webhooks authenticated otherwise. */
   exemptPaths?: readonly string[];
@@ -41,12 +49,12 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 export function createCrossOriginProtection(
   options: CrossOriginProtectionOptions = {},
 ): (request: CrossOriginRequest) => CrossOriginVerdict {
-  const trusted = new Set((options.trustedOrigins ?? []).map(normalizeOrigin));
+  const trusted = new Set((options.trustedOrigins ?? []).map(parseTrustedOrigin));
   const exempt = new Set(options.exemptPaths ?? []);
   return (request) => {
     if (SAFE_METHODS.has(request.method.toUpperCase()) || exempt.has(request.path)) return null;
     const origin = request.origin;
-    if (origin !== undefined && trusted.has(normalizeOrigin(origin))) return null;
+    if (isTrustedOrigin(trusted, origin)) return null;
     const site = request.secFetchSite?.toLowerCase();
     if (site === "cross-site" || site === "same-site") return "cross_site_fetch";
     if (site === "same-origin" || site === "none") return null;
@@ -66,10 +74,49 @@ function hostOf(origin: string): string | null {
   }
 }
 
-function normalizeOrigin(origin: string): string {
-  try {
-    return new URL(origin).origin.toLowerCase();
-  } catch {
-    return origin.toLowerCase();
+/** Whether a request's `Origin` is one of the trusted ones; `null` (opaque) never is. */
+function isTrustedOrigin(trusted: ReadonlySet<string>, origin: string | undefined): boolean {
+  if (origin === undefined || origin.toLowerCase() === "null") return false;
+  return trusted.has(origin.toLowerCase());
+}
+
+/** `scheme://authority` and whatever follows the authority. */
+const ORIGIN_PARTS = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)(.*)$/is;
+/** A host (DNS name, IPv4 or bracketed IPv6) and an optional port. */
+const HOST_AND_PORT = /^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)(:(\d{1,5}))?$/i;
+const ORIGIN_FORM =
+  'write it as scheme://host[:port] with nothing after the host (for example "https://admin.example.com" or "capacitor://localhost")';
+
+/** A trusted-origin entry in the form requests are compared with, or a `SessionConfigError`. */
+function parseTrustedOrigin(entry: string, index: number): string {
+  const problem = trustedOriginProblem(entry);
+  if (problem === null) return entry.toLowerCase();
+  throw new SessionConfigError(
+    `createCrossOriginProtection: trustedOrigins[${index}] ${JSON.stringify(entry)} ${problem}.`,
+  );
+}
+
+/** What is wrong with a trusted-origin entry, as the start of a sentence, or `null`. */
+function trustedOriginProblem(entry: string): string | null {
+  if (typeof entry !== "string") return `is not a string; ${ORIGIN_FORM}`;
+  if (entry.toLowerCase() === "null") {
+    return "is the opaque origin that sandboxed frames, file: pages and privacy redirects send; trusting it would trust them all, so remove it";
   }
+  const parts = ORIGIN_PARTS.exec(entry);
+  if (parts === null || parts[2] === "") return `is not an origin: ${ORIGIN_FORM}`;
+  const [, , authority = "", rest = ""] = parts;
+  if (authority.includes("@")) return `has user info: remove it and ${ORIGIN_FORM}`;
+  if (rest === "/") return `ends in a path: remove the trailing "/"`;
+  if (rest !== "") return `has a ${restKind(rest)}, which an Origin never has: ${ORIGIN_FORM}`;
+  const hostAndPort = HOST_AND_PORT.exec(authority);
+  if (hostAndPort === null || Number(hostAndPort[4] ?? 0) > 65535) {
+    return `is not an origin: ${ORIGIN_FORM}`;
+  }
+  return null;
+}
+
+function restKind(rest: string): "path" | "query" | "fragment" {
+  if (rest.startsWith("?")) return "query";
+  if (rest.startsWith("#")) return "fragment";
+  return "path";
 }

@@ -17,6 +17,16 @@ export type SesameErrorCode =
   | "no_session"
   | "session_limit";
 
+/**
+ * Marks every error sesame throws, whichever copy of `@sesame/core` threw it. `Symbol.for` gives
+ * every copy (two versions in one `node_modules`, or the ES module and CommonJS builds) the
+ * same symbol, where `instanceof` only knows its own copy's classes.
+ */
+const SESAME_ERROR = Symbol.for("sesame.error");
+
+/** The codes of {@link SessionStoreError}. */
+const STORE_ERROR_CODES = ["store_unavailable", "store_timeout"] as const;
+
 /** Base class of every error sesame throws. */
 export class SesameError extends Error {
   /** Stable, machine-readable reason. */
@@ -26,7 +36,45 @@ export class SesameError extends Error {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
+    Object.defineProperty(this, SESAME_ERROR, { value: true });
   }
+}
+
+/**
+ * Whether `error` is one sesame threw, from this copy of `@sesame/core` or any other (where
+ * `instanceof SesameError` is `false`). Branch on its `code` then.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   session.requireRecentAuth(300);
+ * } catch (error) {
+ *   if (isSesameError(error) && error.code === "reauth_required") return redirect("/login");
+ *   throw error;
+ * }
+ * ```
+ */
+export function isSesameError(error: unknown): error is SesameError {
+  return (
+    typeof error === "object" &&
+    error !== null &&
+    (error as { [SESAME_ERROR]?: unknown })[SESAME_ERROR] === true
+  );
+}
+
+/**
+ * Whether `error` is a {@link SessionStoreError} (the store failed or did not answer in time),
+ * from this copy of `@sesame/core` or any other. Adapters answer it with a 503.
+ *
+ * @example
+ * ```ts
+ * app.onError((error, c) =>
+ *   isSessionStoreError(error) ? c.json({ error: "try_again_later" }, 503) : c.text("Oops", 500),
+ * );
+ * ```
+ */
+export function isSessionStoreError(error: unknown): error is SessionStoreError {
+  return isSesameError(error) && (STORE_ERROR_CODES as readonly string[]).includes(error.code);
 }
 
 /**
@@ -50,7 +98,7 @@ export class SessionStoreError extends SesameError {
   readonly expose = false;
 
   constructor(
-    code: "store_unavailable" | "store_timeout",
+    code: (typeof STORE_ERROR_CODES)[number],
     message: string,
     options?: { cause?: unknown },
   ) {

@@ -43,3 +43,65 @@ export type SessionEvent =
 
 /** Receives audit events. It must not throw; an error it throws is reported as a warning. */
 export type SessionEventListener = (event: SessionEvent) => void;
+
+/** Rejections that are always reported: an alarm must not drown in junk. */
+const ALWAYS_REPORTED: ReadonlySet<RejectionReason> = new Set(["renewed_token_reused"]);
+
+/** One reason's budget in the current one-second window. */
+interface RejectionWindow {
+  start: number;
+  used: number;
+  suppressed: number;
+}
+
+/**
+ * Decides which `rejected` events reach the listener. Each reason has its own budget of
+ * `maxPerSecond` events per second, so a flood of junk cookies (`malformed`) hides no other
+ * reason; `renewed_token_reused` and any rejection that names a user are never limited and use
+ * no budget. What a reason suppressed is counted in that reason's next reported event.
+ *
+ * @example
+ * ```ts
+ * const limiter = new RejectionLimiter(100);
+ * const suppressed = limiter.admit("malformed", undefined, Date.now());
+ * if (suppressed !== null) emit({ type: "rejected", at: now, reason: "malformed", suppressed });
+ * ```
+ */
+export class RejectionLimiter {
+  readonly #maxPerSecond: number;
+  readonly #windows = new Map<RejectionReason, RejectionWindow>();
+
+  constructor(maxPerSecond: number) {
+    this.#maxPerSecond = maxPerSecond;
+  }
+
+  /**
+   * Admits one rejection at `now` (milliseconds): returns how many of its reason were suppressed
+   * since the last one reported, or `null` when this one is suppressed.
+   */
+  admit(reason: RejectionReason, userId: string | null | undefined, now: number): number | null {
+    const window = this.#window(reason, now);
+    const limited = !ALWAYS_REPORTED.has(reason) && (userId === undefined || userId === null);
+    if (limited && window.used >= this.#maxPerSecond) {
+      window.suppressed++;
+      return null;
+    }
+    if (limited) window.used++;
+    const suppressed = window.suppressed;
+    window.suppressed = 0;
+    return suppressed;
+  }
+
+  #window(reason: RejectionReason, now: number): RejectionWindow {
+    let window = this.#windows.get(reason);
+    if (window === undefined) {
+      window = { start: now, used: 0, suppressed: 0 };
+      this.#windows.set(reason, window);
+    }
+    if (now - window.start >= 1000) {
+      window.start = now;
+      window.used = 0;
+    }
+    return window;
+  }
+}

@@ -1,5 +1,5 @@
 import { DeadlineQueue } from "./deadline-queue.js";
-import { SessionStoreError } from "./errors.js";
+import { isSessionStoreError, SessionStoreError } from "./errors.js";
 import type { SessionStore, StoredSession, StoredSessionEntry } from "./store.js";
 
 /** How a {@link GuardedStore} bounds every store call. */
@@ -75,9 +75,9 @@ export class GuardedStore implements SessionStore {
       } catch (error) {
         if (
           attempt >= attempts ||
-          (error instanceof SessionStoreError && error.code === "store_timeout")
+          (isSessionStoreError(error) && error.code === "store_timeout")
         ) {
-          throw error instanceof SessionStoreError
+          throw isSessionStoreError(error)
             ? error
             : new SessionStoreError("store_unavailable", `Session store ${operation} failed.`, {
                 cause: error,

@@ -20,6 +20,8 @@ export {
 } from "./cross-origin.js";
 export {
   CookieError,
+  isSesameError,
+  isSessionStoreError,
   NoSessionError,
   ReauthRequiredError,
   SesameError,
@@ -31,6 +33,7 @@ export {
   SessionTooLargeError,
 } from "./errors.js";
 export type { RejectionReason, SessionEvent, SessionEventListener } from "./events.js";
+export { pickForwardedEntry, resolveTrustedHops, type TrustProxy } from "./forwarded.js";
 export { GuardedStore, STORE_GUARD_DEFAULTS, type StoreGuardOptions } from "./guarded-store.js";
 export { MEMORY_STORE_DEFAULTS, MemoryStore, type MemoryStoreOptions } from "./memory-store.js";
 export {

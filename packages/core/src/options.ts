@@ -1,3 +1,4 @@
+import { cookiePrefixOf } from "./cookie/prefix.js";
 import { serializeCookie } from "./cookie/serialize.js";
 import { type CookieError, SessionConfigError } from "./errors.js";
 import type { SessionEventListener } from "./events.js";
@@ -9,7 +10,10 @@ import type { RandomSource } from "./token.js";
 
 /** Options of the session cookie. */
 export interface SessionCookieOptions {
-  /** Cookie name. Keep the `__Host-` prefix unless you need `domain`. */
+  /**
+   * Cookie name. Keep the `__Host-` prefix unless you need `domain`. Browsers match the
+   * `__Host-`/`__Secure-` prefixes in any letter case, and so does the validation.
+   */
   name?: string;
   /** `SameSite`: `Lax` (default) or `Strict`; `None` needs `secure`. */
   sameSite?: "Lax" | "Strict" | "None";
@@ -43,7 +47,10 @@ export interface SessionManagerOptions<Data> {
    * and a cookie signed by an older one is re-signed with the first. Each needs 32 bytes or more.
    */
   secrets?: readonly (string | Uint8Array)[];
-  /** A session not used for this long ends (server-side). */
+  /**
+   * A session not used for this long ends (server-side). It may exceed `absoluteTimeoutSeconds`:
+   * the idle expiry never passes the absolute one, which then alone decides.
+   */
   idleTimeoutSeconds?: number;
   /** A session ends this long after sign-in, however active. */
   absoluteTimeoutSeconds?: number;
@@ -75,7 +82,11 @@ export interface SessionManagerOptions<Data> {
   schema?: StandardSchemaV1<unknown, Data>;
   /** Receives audit events. */
   onEvent?: SessionEventListener;
-  /** Most `rejected` events per second; the rest are counted in the next one's `suppressed`. */
+  /**
+   * Most `rejected` events per second for each reason; the rest are counted in the next event of
+   * that reason (`suppressed`). `renewed_token_reused` and rejections that name a user are never
+   * limited, so junk cookies cannot hide them.
+   */
   maxRejectedEventsPerSecond?: number;
   /** Receives configuration warnings. Default: `console.warn`. */
   onWarning?: (message: string) => void;
@@ -166,7 +177,6 @@ export function resolveOptions<Data>(
     "absoluteTimeoutSeconds",
     options.absoluteTimeoutSeconds ?? SESSION_DEFAULTS.absoluteTimeoutSeconds,
   );
-  if (idle > absolute) fail("idleTimeoutSeconds must not exceed absoluteTimeoutSeconds.");
   const renewal = options.renewalIntervalSeconds ?? SESSION_DEFAULTS.renewalIntervalSeconds;
   const maxPersistent = seconds(
     "maxPersistentCookieSeconds",
@@ -248,23 +258,11 @@ function resolveCookie(options: SessionCookieOptions): ResolvedOptions<unknown>[
   const secure = !allowInsecureHttp;
   if (!["Lax", "Strict", "None"].includes(sameSite))
     fail('cookie.sameSite must be "Lax", "Strict" or "None".');
-  if (name.startsWith("__Host-")) {
-    if (options.domain !== undefined) {
-      fail(
-        'A "__Host-" cookie cannot have a domain: remove cookie.domain, or rename it "__Secure-…".',
-      );
-    }
-    if (path !== "/") fail('A "__Host-" cookie must have path "/".');
-  }
-  if (allowInsecureHttp && /^__(Host|Secure)-/.test(name)) {
-    fail(
-      'cookie.allowInsecureHttp needs a cookie name without the "__Host-" or "__Secure-" prefix.',
-    );
-  }
+  checkCookiePrefix(name, { domain: options.domain, path, allowInsecureHttp });
   if (sameSite === "None" && !secure)
     fail('cookie.sameSite "None" needs Secure: remove allowInsecureHttp.');
   try {
-    serializeCookie(name, "", { path, domain: options.domain });
+    serializeCookie(name, "", { path, domain: options.domain, secure });
   } catch (error) {
     fail(`Invalid cookie options: ${(error as CookieError).message}`);
   }
@@ -277,6 +275,31 @@ function resolveCookie(options: SessionCookieOptions): ResolvedOptions<unknown>[
     partitioned: options.partitioned ?? defaults.partitioned,
     secure,
   };
+}
+
+/**
+ * Applies the `__Host-`/`__Secure-` rules, matching the prefix in any letter case as browsers do:
+ * a cookie that breaks them would be accepted here and then dropped by every browser.
+ */
+function checkCookiePrefix(
+  name: string,
+  cookie: { domain: string | undefined; path: string; allowInsecureHttp: boolean },
+): void {
+  const prefix = cookiePrefixOf(name);
+  if (prefix === null) return;
+  const spelled = name.startsWith(prefix) ? "" : ` (browsers read "${name}" as "${prefix}…")`;
+  if (cookie.allowInsecureHttp) {
+    fail(
+      `cookie.allowInsecureHttp needs a cookie name without the "__Host-" or "__Secure-" prefix${spelled}.`,
+    );
+  }
+  if (prefix !== "__Host-") return;
+  if (cookie.domain !== undefined) {
+    fail(
+      `A "__Host-" cookie cannot have a domain${spelled}: remove cookie.domain, or rename it "__Secure-…".`,
+    );
+  }
+  if (cookie.path !== "/") fail(`A "__Host-" cookie must have path "/"${spelled}.`);
 }
 
 function resolveSecrets(secrets: readonly (string | Uint8Array)[] | undefined): Uint8Array[] {

@@ -4,9 +4,18 @@ import {
   ReauthRequiredError,
   SessionDataError,
   SessionLimitError,
-  SessionStoreError,
+  type SessionStoreError,
 } from "./errors.js";
 import type { LoadedSession, SessionData, SessionEngine } from "./session-engine.js";
+import {
+  destroySession,
+  type HeldSession,
+  type PendingChanges,
+  REMOVED,
+  replaceToken,
+  saveChanges,
+  type WriteOutcome,
+} from "./session-writes.js";
 import type { StoredSession } from "./store.js";
 import {
   enforceSessionLimit,
@@ -47,10 +56,6 @@ interface Current {
   record: StoredSession;
   data: SessionData;
 }
-
-const REMOVED = Symbol("removed");
-/** How often a conflicting save re-reads and re-applies its change before giving up. */
-const MAX_SAVE_ATTEMPTS = 32;
 
 /**
  * One request's view of its session: read it, change it, create, rotate or destroy it. The
@@ -199,13 +204,14 @@ export class RequestSession<Data extends object = SessionData> {
 
   /**
    * Replaces the token, keeping the data (call it on every privilege change). The old token
-   * stops working at once.
+   * stops working at once. If another request destroyed the session or replaced its token
+   * meanwhile, this request is left without a session and no second token is issued.
    */
   async rotate(): Promise<void> {
     this.#usable("Rotating a session");
     const current = this.#require("Rotating a session");
     if (this.#isNew) return;
-    await this.#replaceToken(current, "privilege");
+    this.#settle(await replaceToken(this.#engine, this.#held(current), this.#changes, "privilege"));
   }
 
   /** Signs the same user in again: a new token, and fresh idle, absolute and auth times. */
@@ -264,7 +270,8 @@ export class RequestSession<Data extends object = SessionData> {
   /**
    * Writes pending changes to the store: a new session, changed keys (merged with concurrent
    * changes of other keys), a due touch or a due renewal. It never brings back a session that
-   * was destroyed meanwhile. Adapters call it through {@link commit}.
+   * was destroyed meanwhile; a change made on a token that another request renewed meanwhile
+   * goes to the renewed session. Adapters call it through {@link commit}.
    */
   async save(): Promise<void> {
     const current = this.#current;
@@ -274,13 +281,13 @@ export class RequestSession<Data extends object = SessionData> {
       if (engine.canWriteCookie(this.#context)) await this.#insert(current);
       return;
     }
-    const now = engine.now();
-    if (current.id !== null && current.token !== null && engine.isRenewalDue(current.record, now)) {
-      await this.#replaceToken(current, "renewal");
+    const held = this.#held(current);
+    if (held.token !== null && engine.isRenewalDue(held.record, engine.now())) {
+      this.#settle(await replaceToken(engine, held, this.#changes, "renewal"));
       return;
     }
     if (this.#patch.size === 0 && !this.#touch) return;
-    await this.#update(current);
+    this.#settle(await saveChanges(engine, held, this.#changes));
   }
 
   /**
@@ -363,110 +370,36 @@ export class RequestSession<Data extends object = SessionData> {
     }
   }
 
-  async #update(current: Current): Promise<void> {
-    const engine = this.#engine;
-    let base = current.record;
-    for (let attempt = 1; attempt <= MAX_SAVE_ATTEMPTS; attempt++) {
-      const now = engine.now();
-      const data = this.#applyPatch(base, current);
-      const next: StoredSession = {
-        ...base,
-        data,
-        lastSeenAt: now,
-        expiresAt: engine.slidExpiry(base, now),
-      };
-      if (!this.#touch) {
-        next.lastSeenAt = base.lastSeenAt;
-        next.expiresAt = base.expiresAt;
-      }
-      if (await engine.store.update(current.id!, next, base.version)) {
-        current.record = { ...next, version: base.version + 1 };
-        this.#patch = new Map();
-        this.#touch = false;
-        return;
-      }
-      const fresh = await engine.store.get(current.id!);
-      if (fresh === null || fresh.successorId !== null) {
-        this.#forget();
-        return;
-      }
-      if (this.#patch.size === 0 && !engine.isTouchDue(fresh, now)) {
-        current.record = fresh;
-        return;
-      }
-      base = fresh;
-    }
-    throw new SessionStoreError(
-      "store_unavailable",
-      "The session kept changing under concurrent writes; giving up.",
-    );
+  /** This request's unsaved changes. */
+  get #changes(): PendingChanges {
+    return { patch: this.#patch, touch: this.#touch };
   }
 
-  /** The data text after re-applying this request's changes on top of `base`. */
-  #applyPatch(base: StoredSession, current: Current): string {
-    if (base === current.record) return current.record.data;
-    const loaded = this.#engine.options.serializer.deserialize(base.data) as SessionData;
-    const data: SessionData = { ...loaded };
-    for (const [key, value] of this.#patch) {
-      if (value === REMOVED) delete data[key];
-      else data[key] = value;
-    }
-    current.data = data;
-    return this.#engine.serializeData(data);
+  /** The current session, once stored, as the write operations take it. */
+  #held(current: Current): HeldSession {
+    return { ...current, id: current.id! };
   }
 
-  /** A new token for the same session. Privilege changes kill the old one; renewals keep a grace window. */
-  async #replaceToken(current: Current, reason: "privilege" | "renewal"): Promise<void> {
-    const engine = this.#engine;
-    const oldId = current.id!;
-    const fresh = await engine.store.get(oldId);
-    if (fresh === null || fresh.successorId !== null) {
+  /** Takes in where a write left the session: saved (perhaps under a new token), or lost. */
+  #settle(outcome: WriteOutcome): void {
+    if (outcome.status !== "saved") {
       this.#forget();
+      // Superseded: another response carries the session's new token; leave the cookie to it.
+      if (outcome.status === "superseded") this.#cookie = null;
       return;
     }
-    const now = engine.now();
-    const data = this.#applyPatch(fresh, current);
-    const token = engine.newToken();
-    const id = await engine.hash(token);
-    const expiresAt =
-      this.#touch || reason === "renewal" ? engine.slidExpiry(fresh, now) : fresh.expiresAt;
-    const record: StoredSession = {
-      ...fresh,
-      data,
-      version: 1,
-      tokenIssuedAt: now,
-      lastSeenAt: now,
-      expiresAt,
-    };
-    await engine.store.create(id, record);
-    if (reason === "privilege") {
-      await engine.store.delete(oldId);
-    } else {
-      const forwarder: StoredSession = {
-        ...fresh,
-        successorId: id,
-        graceUntil: now + engine.options.renewalGraceMs,
-        expiresAt: Math.min(now + engine.options.idleTimeoutMs, fresh.absoluteExpiresAt),
-      };
-      if (!(await engine.store.update(oldId, forwarder, fresh.version))) {
-        await engine.store.delete(id);
-        return;
-      }
-    }
-    current.id = id;
-    current.token = token;
-    current.record = record;
+    const { session } = outcome;
+    if (session.token !== null && session.token !== this.#current?.token) this.#cookie = "set";
+    this.#current = { ...session };
     this.#patch = new Map();
     this.#touch = false;
-    this.#cookie = "set";
-    engine.emit({ type: "rotated", at: now, handle: record.handle, userId: record.userId, reason });
   }
 
   async #dropCurrent(): Promise<void> {
     const current = this.#current;
     if (current === null) return;
     if (current.id !== null && !this.#isNew) {
-      await this.#engine.store.delete(current.id);
+      await destroySession(this.#engine, current.id);
       const { handle, userId } = current.record;
       this.#engine.emit({ type: "destroyed", at: this.#engine.now(), handle, userId });
     }

@@ -1,8 +1,9 @@
 import type { CookieAttributes } from "./cookie/serialize.js";
 import type { CookieAccessor, RequestContext } from "./cookie-accessor.js";
 import { isLoopbackHost } from "./cookie-accessor.js";
-import { SessionDataError, SessionStoreError, SessionTooLargeError } from "./errors.js";
-import type { RejectionReason, SessionEvent } from "./events.js";
+import { isSessionStoreError, SessionDataError, SessionTooLargeError } from "./errors.js";
+import { RejectionLimiter, type RejectionReason, type SessionEvent } from "./events.js";
+import { holdsSession, isHonoured, NOWHERE } from "./forwarding.js";
 import { GuardedStore } from "./guarded-store.js";
 import type { ResolvedOptions } from "./options.js";
 import { FORBIDDEN_KEYS, findForbiddenKey } from "./serializer.js";
@@ -40,9 +41,7 @@ const USER_AGENT_LIMIT = 256;
 export class SessionEngine<Data extends object> {
   readonly options: ResolvedOptions<Data>;
   readonly store: GuardedStore;
-  #rejectedWindowStart = 0;
-  #rejectedInWindow = 0;
-  #suppressed = 0;
+  readonly #rejections: RejectionLimiter;
   readonly #warned = new Set<string>();
   /** Creation times are strictly increasing per process, so per-user limits rank logins exactly. */
   #lastCreatedAt = 0;
@@ -50,6 +49,7 @@ export class SessionEngine<Data extends object> {
 
   constructor(options: ResolvedOptions<Data>) {
     this.options = options;
+    this.#rejections = new RejectionLimiter(options.maxRejectedEventsPerSecond);
     this.store = new GuardedStore(options.store, {
       timeoutMs: options.storeTimeoutMs,
       retries: options.storeRetries,
@@ -60,7 +60,10 @@ export class SessionEngine<Data extends object> {
     return this.options.now();
   }
 
-  /** Finds the session a cookie value names, or `null` (with a `rejected` event) if none. */
+  /**
+   * Finds the session a cookie value names, or `null` (with a `rejected` event) if none. A
+   * renewed token leads to its successor (live, or still pending) during its grace window.
+   */
   async resolve(value: string): Promise<LoadedSession | null> {
     const { secrets, cookie } = this.options;
     let token = value;
@@ -82,11 +85,10 @@ export class SessionEngine<Data extends object> {
     if (record === null) return this.reject("unknown_session");
     const now = this.now();
     if (record.successorId !== null) {
-      if (record.graceUntil === null || now >= record.graceUntil) {
-        return this.reject("renewed_token_reused", record);
-      }
+      if (record.successorId === NOWHERE) return this.reject("unknown_session");
+      if (!isHonoured(record, now)) return this.reject("renewed_token_reused", record);
       const successor = await this.store.get(record.successorId);
-      if (successor === null || successor.successorId !== null)
+      if (successor === null || !holdsSession(record.successorId, successor))
         return this.reject("unknown_session");
       return this.#withData(record.successorId, null, successor, false);
     }
@@ -121,21 +123,11 @@ export class SessionEngine<Data extends object> {
     });
   }
 
-  /** Emits a (rate-limited) `rejected` event and resolves `null`. */
+  /** Emits a `rejected` event (limited per reason, never one naming a user) and resolves `null`. */
   reject(reason: RejectionReason, record?: StoredSession): null {
-    const { maxRejectedEventsPerSecond } = this.options;
     const now = this.now();
-    if (now - this.#rejectedWindowStart >= 1000) {
-      this.#rejectedWindowStart = now;
-      this.#rejectedInWindow = 0;
-    }
-    if (this.#rejectedInWindow >= maxRejectedEventsPerSecond) {
-      this.#suppressed++;
-      return null;
-    }
-    this.#rejectedInWindow++;
-    const suppressed = this.#suppressed;
-    this.#suppressed = 0;
+    const suppressed = this.#rejections.admit(reason, record?.userId, now);
+    if (suppressed === null) return null;
     this.emit(
       record === undefined
         ? { type: "rejected", at: now, reason, suppressed }
@@ -169,7 +161,7 @@ export class SessionEngine<Data extends object> {
 
   /** Reports a store failure as an event, then rethrows it. */
   storeFailed(error: unknown): never {
-    if (error instanceof SessionStoreError)
+    if (isSessionStoreError(error))
       this.emit({ type: "store_error", at: this.now(), code: error.code });
     throw error;
   }

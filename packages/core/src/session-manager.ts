@@ -1,5 +1,5 @@
 import type { CookieAccessor, RequestContext } from "./cookie-accessor.js";
-import { SessionStoreError } from "./errors.js";
+import { isSessionStoreError } from "./errors.js";
 import { MemoryStore } from "./memory-store.js";
 import { type ResolvedOptions, resolveOptions, type SessionManagerOptions } from "./options.js";
 import { RequestSession } from "./request-session.js";
@@ -66,7 +66,7 @@ export class SessionManager<Data extends object = SessionData> {
     try {
       return new RequestSession(engine, cookies, context, await engine.resolve(values[0]!));
     } catch (error) {
-      if (!(error instanceof SessionStoreError)) throw error;
+      if (!isSessionStoreError(error)) throw error;
       engine.emit({ type: "store_error", at: engine.now(), code: error.code });
       if (engine.options.onStoreError === "fail") throw error;
       return new RequestSession(engine, cookies, context, null, error);

@@ -41,8 +41,10 @@ export interface StoredSession {
   /** Whether the cookie is persistent ("remember me"). */
   persistent: boolean;
   /**
-   * Set when the token was renewed: the store key of the session that replaced this one. A
-   * record with a successor is a short-lived forwarder, not a live session of its own.
+   * `null` for a live session. Set when the token was replaced (renewal or rotation): the store
+   * key of the session that replaced this one, making this record a forwarder, not a live
+   * session of its own; its own key while it is a successor not yet made live. A store keeps it
+   * as it keeps any other field; what the states mean is the manager's (see `forwarding.ts`).
    */
   successorId: string | null;
   /** Until when a renewed (forwarding) record is still honoured; `null` otherwise. */
@@ -73,9 +75,11 @@ export interface StoredSessionEntry {
  * - **Compare-and-set.** `update(id, record, expectedVersion)` replaces the record only if a
  *   live record exists under `id` and its `version` equals `expectedVersion`; the new record
  *   carries `expectedVersion + 1`. It resolves `true` on success and `false` otherwise. This is
- *   what prevents lost updates (the manager re-reads and re-applies its change on `false`) and
- *   resurrection after logout (a deleted record can never be updated back into existence).
- *   It must be atomic with respect to concurrent `update` and `delete` on the same key.
+ *   what prevents lost updates (the manager re-reads and re-applies its change on `false`),
+ *   resurrection after logout (a deleted record can never be updated back into existence) and
+ *   forked sessions (a token is replaced only by claiming the old record this way, so of two
+ *   concurrent replacements, or a replacement and a logout, exactly one wins). It must be
+ *   atomic with respect to concurrent `update` and `delete` on the same key.
  * - **Delete** is idempotent and atomic: once it resolves, `get(id)` resolves `null` and every
  *   later `update(id, …)` resolves `false`.
  * - **Per-user index.** `listByUser` returns every live record whose `userId` matches, in no

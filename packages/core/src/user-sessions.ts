@@ -1,5 +1,7 @@
 import { SessionLimitError } from "./errors.js";
+import { holdsSession } from "./forwarding.js";
 import type { SessionEngine } from "./session-engine.js";
+import { destroySession } from "./session-writes.js";
 import type { StoredSessionEntry } from "./store.js";
 
 /** One session of a user, as listings show it: never the token or the store key. */
@@ -50,17 +52,22 @@ export async function listUserSessions(
     .sort((a, b) => b.createdAt - a.createdAt);
 }
 
-/** Revokes one of a user's sessions by handle; resolves `false` if it is not theirs. */
+/**
+ * Revokes one of a user's sessions by handle; resolves `false` if it is not theirs. Every record
+ * of the handle is destroyed, the one in the middle of a token replacement too (its forwarder
+ * and its pending successor), each claimed before it is deleted, so a rotation in flight can
+ * never bring the session back under a new key.
+ */
 export async function revokeUserSession(
   engine: SessionEngine<object>,
   userId: string,
   handle: string,
 ): Promise<boolean> {
-  const entry = (await listLiveEntries(engine, userId)).find(
-    (candidate) => candidate.record.handle === handle,
+  const entries = (await engine.store.listByUser(userId)).filter(
+    (entry) => entry.record.handle === handle,
   );
-  if (entry === undefined) return false;
-  await engine.store.delete(entry.id);
+  if (!entries.some((entry) => holdsSession(entry.id, entry.record))) return false;
+  for (const entry of entries) await destroySession(engine, entry.id);
   engine.emit({ type: "destroyed", at: engine.now(), handle, userId });
   return true;
 }
@@ -73,6 +80,10 @@ export async function revokeUserSessions(
 ): Promise<number> {
   const entries = await listLiveEntries(engine, userId);
   const count = entries.filter((entry) => entry.id !== exceptId).length;
+  await engine.store.deleteByUser(userId, exceptId);
+  // A store may delete a user's sessions one key at a time. A rotation that claimed its old
+  // record before the first pass reached it left its new record pending before that pass ended;
+  // the second pass deletes it, so it can never go live.
   await engine.store.deleteByUser(userId, exceptId);
   engine.emit({ type: "revoked", at: engine.now(), userId, count });
   return count;

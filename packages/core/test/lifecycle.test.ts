@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { createCookieAccessor } from "../src/index.js";
 import { hashToken } from "../src/token.js";
 import { setup } from "./harness.js";
 
@@ -227,6 +228,46 @@ describe("periodic renewal", () => {
     ).toBe(true);
     expect(await alice.whoami()).toBe("alice");
   });
+
+  it.each(["one after the other", "at once"])(
+    "keeps a parallel request's unset during a renewal, and its cookie (%s)",
+    async (order) => {
+      const { client, clock, manager, memory } = setup({
+        renewalIntervalSeconds: 600,
+        renewalGraceSeconds: 30,
+      });
+      const alice = client();
+      const old = await alice.login("alice", { admin: true, theme: "dark" });
+      clock.advance(601);
+      const load = async () => {
+        const lines: string[] = [];
+        const cookies = createCookieAccessor(alice.cookieHeader(), (line) => lines.push(line));
+        return { session: await manager.load(cookies, { secure: true }), lines };
+      };
+      const renewing = await load();
+      const demoting = await load();
+      demoting.session.unset("admin");
+      if (order === "at once") {
+        await Promise.all([renewing.session.commit(), demoting.session.commit()]);
+      } else {
+        await renewing.session.commit();
+        await demoting.session.commit();
+      }
+      const lines = [...renewing.lines, ...demoting.lines];
+      expect(lines.filter((line) => /Max-Age=0/.test(line))).toEqual([]);
+      expect(lines).toHaveLength(1);
+      expect(demoting.session.data).toEqual({ theme: "dark" });
+      alice.cookie = lines[0]!.split(";")[0]!.split("=")[1];
+      expect((await alice.request((session) => session.data)).result).toEqual({ theme: "dark" });
+      const oldTab = client();
+      oldTab.cookie = old;
+      expect((await oldTab.request((session) => session.data)).result).toEqual({ theme: "dark" });
+      const live = (await memory.listByUser("alice")).filter(
+        (entry) => entry.record.successorId === null,
+      );
+      expect(live).toHaveLength(1);
+    },
+  );
 
   it("keeps renewed sessions out of the session list", async () => {
     const { client, clock } = setup({ renewalIntervalSeconds: 600 });

@@ -64,7 +64,7 @@ describe("secure transport", () => {
     expect(contextFromRequest(request)).toMatchObject({ secure: false, ip: undefined });
     expect(contextFromRequest(request, { trustProxy: true })).toMatchObject({
       secure: true,
-      ip: "203.0.113.7",
+      ip: "10.0.0.1",
     });
   });
 

@@ -1,8 +1,9 @@
 import { CookieError } from "../errors.js";
+import { findCookiePrefixViolation } from "./prefix.js";
 
 /** Attributes of a `Set-Cookie` header. */
 export interface CookieAttributes {
-  /** `Path`; must be `/` for a `__Host-` cookie. */
+  /** `Path`; must be `/` for a `__Host-` cookie (prefixes match case-insensitively). */
   path?: string;
   /** `Domain`; forbidden for a `__Host-` cookie. */
   domain?: string;
@@ -10,7 +11,7 @@ export interface CookieAttributes {
   maxAge?: number;
   /** `Expires`; set alongside `maxAge` for old user agents. */
   expires?: Date;
-  /** `Secure`. */
+  /** `Secure`; required for a `__Host-` or `__Secure-` cookie. */
   secure?: boolean;
   /** `HttpOnly`. */
   httpOnly?: boolean;
@@ -36,7 +37,8 @@ export const MAX_COOKIE_NAME_VALUE_BYTES = 4096;
 /**
  * Serializes one `Set-Cookie` header value. Strict: it throws {@link CookieError} for a name,
  * value or attribute that RFC 6265 forbids instead of emitting something a user agent might
- * read differently.
+ * read differently, and for a `__Host-`/`__Secure-` cookie (any case) that breaks its prefix's
+ * rules, which browsers would drop.
  *
  * @example
  * ```ts
@@ -51,6 +53,8 @@ export function serializeCookie(
 ): string {
   if (!NAME.test(name)) throw new CookieError(`Invalid cookie name ${JSON.stringify(name)}.`);
   if (!VALUE.test(value)) throw new CookieError(`Invalid value for cookie ${name}.`);
+  const violation = findCookiePrefixViolation(name, attributes);
+  if (violation !== null) throw new CookieError(`Cookie ${name}: ${violation}.`);
   if (name.length + value.length > MAX_COOKIE_NAME_VALUE_BYTES) {
     throw new CookieError(`Cookie ${name} is longer than ${MAX_COOKIE_NAME_VALUE_BYTES} bytes.`);
   }

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { SessionStore, StoredSession } from "../store.js";
+import { describeSessionRaces } from "./session-race-conformance.js";
 
 /** What {@link describeStoreConformance} needs to build stores under test. */
 export interface StoreConformanceOptions {
@@ -47,7 +48,8 @@ export function makeStoredSession(
 
 /**
  * The store conformance suite: one `describe` block that checks every clause of the
- * {@link SessionStore} contract against a real store. Every store package runs it.
+ * {@link SessionStore} contract against a real store, then races whole requests over it (see
+ * `describeSessionRaces`). Every store package runs it.
  *
  * @example
  * ```ts
@@ -215,6 +217,14 @@ export function describeStoreConformance(name: string, options: StoreConformance
       await store.create(b, makeStoredSession(time, { data: '"b"' }));
       await store.delete(a);
       expect((await store.get(b))?.data).toBe('"b"');
+    });
+
+    describeSessionRaces({
+      store: () => store,
+      now,
+      advance: (ms) => {
+        time += ms;
+      },
     });
   });
 }
