@@ -5,7 +5,7 @@
  */
 
 /** A web framework under test. */
-export type Framework = "express" | "koa" | "hono";
+export type Framework = "express" | "koa" | "hono" | "fastify";
 
 /** A request pattern every session variant is measured on. */
 export type PathId = "read" | "create" | "touch" | "write";
@@ -36,7 +36,14 @@ export const VARIANTS: readonly Variant[] = [
   {
     id: "express-sesame",
     framework: "express",
-    label: "sesame (memory)",
+    label: "sesame (memory, unsigned)",
+    kind: "sesame",
+    store: "memory",
+  },
+  {
+    id: "express-sesame-signed",
+    framework: "express",
+    label: "sesame (memory, signed)",
     kind: "sesame",
     store: "memory",
   },
@@ -46,12 +53,12 @@ export const VARIANTS: readonly Variant[] = [
     label: "express-session (MemoryStore)",
     kind: "incumbent",
     store: "memory",
-    comparedWith: "express-sesame",
+    comparedWith: "express-sesame-signed",
   },
   {
     id: "express-sesame-redis",
     framework: "express",
-    label: "sesame (RedisStore)",
+    label: "sesame (RedisStore, signed)",
     kind: "sesame",
     store: "redis",
     redisClientCommands: ["evalsha", "eval", "hget"],
@@ -66,20 +73,40 @@ export const VARIANTS: readonly Variant[] = [
     redisClientCommands: ["get", "set", "expire", "del"],
   },
   { id: "koa-bare", framework: "koa", label: "bare", kind: "bare", store: "none" },
-  { id: "koa-sesame", framework: "koa", label: "sesame (memory)", kind: "sesame", store: "memory" },
+  {
+    id: "koa-sesame",
+    framework: "koa",
+    label: "sesame (memory, unsigned)",
+    kind: "sesame",
+    store: "memory",
+  },
+  {
+    id: "koa-sesame-signed",
+    framework: "koa",
+    label: "sesame (memory, signed)",
+    kind: "sesame",
+    store: "memory",
+  },
   {
     id: "koa-session",
     framework: "koa",
     label: "koa-session (Map store)",
     kind: "incumbent",
     store: "memory",
-    comparedWith: "koa-sesame",
+    comparedWith: "koa-sesame-signed",
   },
   { id: "hono-bare", framework: "hono", label: "bare", kind: "bare", store: "none" },
   {
     id: "hono-sesame",
     framework: "hono",
-    label: "sesame (memory)",
+    label: "sesame (memory, unsigned)",
+    kind: "sesame",
+    store: "memory",
+  },
+  {
+    id: "hono-sesame-signed",
+    framework: "hono",
+    label: "sesame (memory, signed)",
     kind: "sesame",
     store: "memory",
   },
@@ -89,7 +116,7 @@ export const VARIANTS: readonly Variant[] = [
     label: "hono-sessions (MemoryStore)",
     kind: "incumbent",
     store: "memory",
-    comparedWith: "hono-sesame",
+    comparedWith: "hono-sesame-signed",
   },
   {
     id: "hono-session",
@@ -97,12 +124,12 @@ export const VARIANTS: readonly Variant[] = [
     label: "@hono/session (Map storage)",
     kind: "incumbent",
     store: "memory",
-    comparedWith: "hono-sesame",
+    comparedWith: "hono-sesame-signed",
   },
 ];
 
 /** The frameworks, in table order. */
-export const FRAMEWORKS: readonly Framework[] = ["express", "koa", "hono"];
+export const FRAMEWORKS: readonly Framework[] = ["express", "koa", "hono", "fastify"];
 
 /** The paths, in table order. */
 export const PATHS: readonly PathId[] = ["read", "create", "touch", "write"];

@@ -134,7 +134,7 @@ export function microSection(micro: MicroResults): string {
     ];
   });
   return [
-    "Core operations with the memory store, driven through `createCookieAccessor` as an adapter does:",
+    "Core operations with the memory store, driven through `manager.load(cookieHeader, context)` and `commit()` as an adapter does:",
     table(header, timingRows(micro.core.operations)),
     "What a validation is made of, each measured alone:",
     table(header, timingRows(micro.core.parts)),

@@ -29,6 +29,8 @@ export interface RunSummary {
   failures: number;
   redisCommands: CommandCounts | null;
   redisRoundTrips: number | null;
+  /** Req/s and CPU µs per request of each round, by round number, for paired ratios. */
+  byRound: ReadonlyMap<number, { rps: number; cpu: number }>;
 }
 
 /** Medians per variant and path. */
@@ -57,6 +59,12 @@ export function summarizeRuns(samples: readonly RunSample[]): RunSummary[] {
         first.redisRoundTrips === null
           ? null
           : median(group.map((sample) => sample.redisRoundTrips ?? Number.NaN)),
+      byRound: new Map(
+        group.map((sample) => [
+          sample.round,
+          { rps: sample.requestsPerSecond, cpu: sample.cpuMicrosPerRequest },
+        ]),
+      ),
     };
   });
 }
@@ -87,7 +95,22 @@ export interface Ratios {
   cpu: number;
 }
 
-/** How `run` compares with `base`. */
+/**
+ * How `run` compares with `base`: the median over rounds of the ratio within each round (the
+ * two ran back to back in that round, so machine noise that shifts a whole round cancels), or
+ * the ratio of medians when the two share no round.
+ */
 export function ratios(run: RunSummary, base: RunSummary): Ratios {
-  return { throughput: run.rpsMedian / base.rpsMedian, cpu: base.cpuMedian / run.cpuMedian };
+  const throughput: number[] = [];
+  const cpu: number[] = [];
+  for (const [round, sample] of run.byRound) {
+    const other = base.byRound.get(round);
+    if (other === undefined) continue;
+    throughput.push(sample.rps / other.rps);
+    cpu.push(other.cpu / sample.cpu);
+  }
+  if (throughput.length === 0) {
+    return { throughput: run.rpsMedian / base.rpsMedian, cpu: base.cpuMedian / run.cpuMedian };
+  }
+  return { throughput: median(throughput), cpu: median(cpu) };
 }

@@ -10,7 +10,6 @@
 import { randomBytes } from "node:crypto";
 import { format } from "node:util";
 import {
-  createCookieAccessor,
   MemoryStore,
   type RequestContext,
   type RequestSession,
@@ -87,12 +86,10 @@ class Browser {
   ): Promise<T | undefined> {
     const lines: string[] = [];
     try {
-      const session = await this.manager.load(
-        createCookieAccessor(header, (line) => lines.push(line)),
-        this.context,
-      );
+      const session = await this.manager.load(header, this.context);
       const result = await handler(session);
-      await session.commit();
+      const committed = await session.commit();
+      if (committed !== null) lines.push(committed.setCookie);
       return result;
     } catch (error) {
       captureError("thrown by the core API", error);

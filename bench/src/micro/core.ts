@@ -48,8 +48,8 @@ async function measureOperations(): Promise<Timing[]> {
     const index = next++ % POOL;
     const session = await readJar.load(tokens[index]!);
     await session.rotate();
-    await session.commit();
-    tokens[index] = readJar.lastToken;
+    const line = (await session.commit())?.setCookie ?? "";
+    tokens[index] = line.slice(readJar.prefix.length, line.indexOf(";"));
   });
   return [
     toTiming("create (load without cookie, create, commit)", create),

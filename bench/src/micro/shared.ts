@@ -4,12 +4,7 @@
  *
  * @module
  */
-import {
-  createCookieAccessor,
-  type RequestContext,
-  type RequestSession,
-  type SessionManager,
-} from "@sesame/core";
+import type { RequestContext, RequestSession, SessionManager } from "@sesame/core";
 import type { MicroReplyMessage } from "../protocol.js";
 
 /** A loopback plain-HTTP request, where sesame writes its `Secure` cookie anyway. */
@@ -38,36 +33,29 @@ export function toTiming(
   };
 }
 
-/** The session cookie a request would carry, and what the response set. */
+/** Requests of one manager, carrying a session cookie as an adapter passes the header. */
 export interface Jar {
-  /** The token the last `Set-Cookie` carried (empty when it cleared the cookie). */
-  lastToken: string;
+  /** The cookie's `name=` prefix. */
+  prefix: string;
   /** Loads the session for a request carrying `token` (or no cookie). */
   load(token: string | null): Promise<RequestSession>;
 }
 
-/** A jar for `manager`: requests built with core's accessor, like an adapter builds them. */
+/** A jar for `manager`. */
 export function createJar(manager: SessionManager): Jar {
   const prefix = `${manager.cookieName}=`;
-  const jar: Jar = {
-    lastToken: "",
-    load: (token) =>
-      manager.load(
-        createCookieAccessor(token === null ? undefined : `${prefix}${token}`, (line) => {
-          jar.lastToken = line.slice(prefix.length, line.indexOf(";"));
-        }),
-        LOOPBACK,
-      ),
+  return {
+    prefix,
+    load: (token) => manager.load(token === null ? undefined : `${prefix}${token}`, LOOPBACK),
   };
-  return jar;
 }
 
 /** Signs a new user in and resolves the session token. */
 export async function signIn(jar: Jar, userId: string): Promise<string> {
   const session = await jar.load(null);
   await session.create(userId);
-  await session.commit();
-  return jar.lastToken;
+  const line = (await session.commit())?.setCookie ?? "";
+  return line.slice(jar.prefix.length, line.indexOf(";"));
 }
 
 /** Sends the result to the orchestrator and exits. */

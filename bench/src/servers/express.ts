@@ -72,12 +72,17 @@ function sesameApp(prefix: string, manager: SessionManager<BenchData>): Express 
   });
 }
 
-function sesameVariant(stores: (calls: StoreCalls, app: "m" | "t") => SessionStore): HostedVariant {
+/** Sesame over `stores`, its cookie signed (`secrets`, as the incumbents sign theirs) or not. */
+function sesameVariant(
+  stores: (calls: StoreCalls, app: "m" | "t") => SessionStore,
+  signed = false,
+): HostedVariant {
   const calls: StoreCalls = {};
   const manager = (app: "m" | "t"): SessionManager<BenchData> =>
     new SessionManager<BenchData>({
       store: stores(calls, app),
       idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS,
+      ...(signed ? { secrets: [BENCH_SECRET] } : {}),
       ...(app === "t" ? { touchIntervalSeconds: 0 } : {}),
     });
   return {
@@ -154,6 +159,9 @@ function expressSessionVariant(stores: (app: "m" | "t") => object): HostedVarian
 async function createVariant(id: string): Promise<HostedVariant> {
   if (id === "express-bare") return { storeCalls: null, build: () => ({ main: bareApp() }) };
   if (id === "express-sesame") return sesameVariant((calls) => countedMemoryStore(calls));
+  if (id === "express-sesame-signed") {
+    return sesameVariant((calls) => countedMemoryStore(calls), true);
+  }
   if (id === "express-session")
     return expressSessionVariant(() => new expressSession.MemoryStore());
   const prefix = requireEnv("BENCH_REDIS_PREFIX");
@@ -172,8 +180,9 @@ async function createVariant(id: string): Promise<HostedVariant> {
     },
   };
   if (id === "express-sesame-redis") {
-    const variant = sesameVariant((calls, app) =>
-      countedRedisStore(client, `${prefix}${app}:`, calls),
+    const variant = sesameVariant(
+      (calls, app) => countedRedisStore(client, `${prefix}${app}:`, calls),
+      true,
     );
     return { ...variant, ...redisParts };
   }

@@ -74,13 +74,15 @@ const sesameOps: SessionOps<SesameEnv<BenchData>> = {
   write: (c, value) => c.get("session").set("n", value),
 };
 
-function sesameVariant(): HostedVariant {
+/** Sesame with its cookie signed (`secrets`, as the incumbents sign theirs) or unsigned. */
+function sesameVariant(signed: boolean): HostedVariant {
   const calls: StoreCalls = {};
   const middleware = (touch: boolean): MiddlewareHandler<SesameEnv<BenchData>>[] => [
     sessionMiddleware(
       new SessionManager<BenchData>({
         store: countedMemoryStore(calls),
         idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS,
+        ...(signed ? { secrets: [BENCH_SECRET] } : {}),
         ...(touch ? { touchIntervalSeconds: 0 } : {}),
       }),
     ),
@@ -166,7 +168,8 @@ function honoSessionVariant(): HostedVariant {
 
 function createVariant(id: string): HostedVariant {
   if (id === "hono-bare") return { storeCalls: null, build: () => ({ main: bareApp() }) };
-  if (id === "hono-sesame") return sesameVariant();
+  if (id === "hono-sesame") return sesameVariant(false);
+  if (id === "hono-sesame-signed") return sesameVariant(true);
   if (id === "hono-sessions") return honoSessionsVariant();
   if (id === "hono-session") return honoSessionVariant();
   throw new Error(`Unknown Hono variant ${id}.`);

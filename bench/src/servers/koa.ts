@@ -87,13 +87,15 @@ const sesameOps: SessionOps<SessionContext<BenchData>> = {
   write: (ctx, value) => ctx.session.set("n", value),
 };
 
-function sesameVariant(): HostedVariant {
+/** Sesame with its cookie signed (`secrets`, as the incumbents sign theirs) or unsigned. */
+function sesameVariant(signed: boolean): HostedVariant {
   const calls: StoreCalls = {};
   const middleware = (touch: boolean) => (): Middleware<DefaultState, SessionContext<BenchData>> =>
     sessionMiddleware(
       new SessionManager<BenchData>({
         store: countedMemoryStore(calls),
         idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS,
+        ...(signed ? { secrets: [BENCH_SECRET] } : {}),
         ...(touch ? { touchIntervalSeconds: 0 } : {}),
       }),
     );
@@ -161,7 +163,8 @@ function koaSessionVariant(): HostedVariant {
 
 function createVariant(id: string): HostedVariant {
   if (id === "koa-bare") return { storeCalls: null, build: () => ({ main: bareApp() }) };
-  if (id === "koa-sesame") return sesameVariant();
+  if (id === "koa-sesame") return sesameVariant(false);
+  if (id === "koa-sesame-signed") return sesameVariant(true);
   if (id === "koa-session") return koaSessionVariant();
   throw new Error(`Unknown Koa variant ${id}.`);
 }

@@ -5,7 +5,7 @@
  * clients told apart by their loopback source address (127.0.0.2, 127.0.0.3, …).
  */
 import { request } from "node:http";
-import { createCookieAccessor, MemoryStore, SessionManager } from "@sesame/core";
+import { MemoryStore, SessionManager } from "@sesame/core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { FRAMEWORKS, readConfig } from "../src/config.js";
 import type { DemoData } from "../src/http.js";
@@ -135,8 +135,11 @@ function routeHarness(options: Partial<LoginThrottleOptions>) {
     as: "json" | "browser form" = "json",
   ) => {
     const setCookies: string[] = [];
-    const cookies = createCookieAccessor(undefined, (line) => setCookies.push(line));
-    const session = await manager.load(cookies, { secure: false, host: "localhost", ip: clientIp });
+    const session = await manager.load(undefined, {
+      secure: false,
+      host: "localhost",
+      ip: clientIp,
+    });
     const form = as === "browser form";
     const fields = { username, password };
     const response = await handleRequest(app, {
@@ -150,7 +153,8 @@ function routeHarness(options: Partial<LoginThrottleOptions>) {
       session,
       clientIp,
     });
-    await session.commit();
+    const committed = await session.commit();
+    if (committed !== null) setCookies.push(committed.setCookie);
     return { ...response, setCookies };
   };
   return { login, verifyCredentials, advanceSeconds };

@@ -1,5 +1,5 @@
-import { createCookieAccessor, type RequestSession, type SessionManager } from "@sesame/core";
-import type { Request, RequestHandler } from "express";
+import type { RequestSession, SessionHeaders, SessionManager } from "@sesame/core";
+import type { Request, RequestHandler, Response } from "express";
 import { commitBeforeHeaders } from "./commit-before-headers.js";
 import { requestContext } from "./request-context.js";
 
@@ -28,22 +28,25 @@ export function sessionMiddleware<Data extends object>(
   manager: SessionManager<Data>,
 ): RequestHandler {
   return (req, res, next) => {
-    const cookies = createCookieAccessor(req.headers.cookie, (line) => {
-      res.append("Set-Cookie", line);
-    });
-    manager.load(cookies, requestContext(req)).then((session) => {
+    manager.load(req.headers.cookie, requestContext(req)).then((session) => {
       attached.set(req, { manager, session });
       Object.assign(req, { session });
-      const commit = async (): Promise<void> => {
-        const { cookieWritten } = await session.commit();
-        if (!cookieWritten) return;
-        res.set("Cache-Control", "no-store");
-        res.vary("Cookie");
-      };
-      commitBeforeHeaders(res, () => session.needsCommit, commit, next);
+      // The response is held back only once there is something to commit.
+      session.onCommitNeeded(() => {
+        const commit = async (): Promise<void> => writeSessionHeaders(res, await session.commit());
+        commitBeforeHeaders(res, () => session.needsCommit, commit, next);
+      });
       next();
     }, next);
   };
+}
+
+/** Writes what the commit says the response carries for the session: the one place that does. */
+function writeSessionHeaders(res: Response, headers: SessionHeaders | null): void {
+  if (headers === null) return;
+  res.append("Set-Cookie", headers.setCookie);
+  res.set("Cache-Control", headers.cacheControl);
+  res.vary(headers.vary);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { ServerResponse } from "node:http";
 import { type RequestSession, SessionManager } from "@sesame/core";
 import { FaultInjectingStore, listenOnLoopback, sendRaw } from "@sesame/core/testing";
 import type { Request, RequestHandler, Response } from "express";
@@ -117,12 +118,20 @@ describe.each([
     expect(setCookieLines(reply)).toHaveLength(1);
   });
 
-  it("leaves writeHead alone when the session has nothing to write", async () => {
+  it("leaves the response untouched when the session has nothing to write", async () => {
+    const untouched: boolean[] = [];
     const url = await serve((res) => {
-      res.writeHead(200, [["X-One", "1"]]);
+      const { prototype } = ServerResponse;
+      untouched.push(
+        res.writeHead === prototype.writeHead &&
+          res.write === prototype.write &&
+          res.end === prototype.end,
+      );
+      res.writeHead(200, ["X-One", "1"]);
       res.end("ok");
     });
     const reply = await sendRaw(url, "GET", "/", []);
+    expect(untouched).toEqual([true]);
     expect(reply.status).toBe(200);
     expect(header(reply, "X-One")).toEqual(["1"]);
     expect(setCookieLines(reply)).toEqual([]);

@@ -1,6 +1,5 @@
 import {
   contextFromRequest,
-  createCookieAccessor,
   isSessionStoreError,
   type RequestSession,
   resolveTrustedHops,
@@ -106,22 +105,19 @@ export function sessionMiddleware<Data extends object>(
 ): MiddlewareHandler<SessionEnv<Data>> {
   const trustProxy = resolveTrustedHops(options.trustProxy ?? HONO_ADAPTER_DEFAULTS.trustProxy);
   return async (c, next) => {
-    const written: string[] = [];
-    const cookies = createCookieAccessor(c.req.raw.headers.get("cookie"), (line) => {
-      written.push(line);
-    });
     const context = contextFromRequest(c.req.raw, { trustProxy });
     context.ip ??= socketAddress(c.env);
-    const session = await manager.load(cookies, context).catch(rethrow);
+    const cookieHeader = c.req.raw.headers.get("cookie");
+    const session = await manager.load(cookieHeader, context).catch(rethrow);
     c.set("session", session);
     await next();
     if (isStoreError(c.error) || !session.needsCommit) return;
-    const { cookieWritten } = await session.commit().catch(rethrow);
-    if (!cookieWritten) return;
+    const written = await session.commit().catch(rethrow);
+    if (written === null) return;
     const headers = ownResponseHeaders(c);
-    for (const line of written) headers.append("Set-Cookie", line);
-    headers.set("Cache-Control", "no-store");
-    headers.append("Vary", "Cookie");
+    headers.append("Set-Cookie", written.setCookie);
+    headers.set("Cache-Control", written.cacheControl);
+    headers.append("Vary", written.vary);
   };
 }
 

@@ -1,8 +1,8 @@
 import {
-  createCookieAccessor,
   isSessionStoreError,
   type RequestSession,
   type SessionData,
+  type SessionHeaders,
   type SessionManager,
 } from "@sesame/core";
 import type { DefaultState, Middleware } from "koa";
@@ -52,24 +52,23 @@ export function sessionMiddleware<Data extends object>(
   manager: SessionManager<Data>,
 ): Middleware<DefaultState, SessionContext<Data>> {
   return async (ctx, next) => {
-    const written: string[] = [];
-    const cookies = createCookieAccessor(ctx.req.headers.cookie, (line) => {
-      written.push(line);
-      ctx.append("Set-Cookie", line);
-    });
-    const session = await manager.load(cookies, requestContext(ctx)).catch((error: unknown) => {
-      throw unexposed(error);
-    });
+    const session = await manager
+      .load(ctx.req.headers.cookie, requestContext(ctx))
+      .catch((error: unknown) => {
+        throw unexposed(error);
+      });
     ctx.session = session;
+    let written: SessionHeaders | null = null;
     const { onerror } = ctx;
     ctx.onerror = (error) => onerror.call(ctx, withSessionHeaders(error, written));
     const commit = async (): Promise<void> => {
-      const { cookieWritten } = await session.commit().catch((error: unknown) => {
+      written = await session.commit().catch((error: unknown) => {
         throw unexposed(error);
       });
-      if (!cookieWritten) return;
-      ctx.set("Cache-Control", "no-store");
-      ctx.vary("Cookie");
+      if (written === null) return;
+      ctx.append("Set-Cookie", written.setCookie);
+      ctx.set("Cache-Control", written.cacheControl);
+      ctx.vary(written.vary);
     };
     try {
       await next();
@@ -89,16 +88,16 @@ export function sessionMiddleware<Data extends object>(
  * throw one error on every request (a module-level `NOT_FOUND`), and a cookie written onto it
  * would go to the next visitor. Upstream middleware still catches the app's error as it is.
  */
-function withSessionHeaders(error: Error, written: readonly string[]): Error {
+function withSessionHeaders(error: Error, written: SessionHeaders | null): Error {
   // Koa also calls `onerror` with null, and with whatever a middleware threw.
-  if (written.length === 0 || typeof error !== "object" || error === null) return error;
+  if (written === null || typeof error !== "object" || error === null) return error;
   const { headers = {} } = error as { headers?: Record<string, string | string[]> };
   const cookies = headers["Set-Cookie"] ?? [];
   const ownHeaders = {
     ...headers,
-    "Set-Cookie": [...(Array.isArray(cookies) ? cookies : [cookies]), ...written],
-    "Cache-Control": "no-store",
-    Vary: "Cookie",
+    "Set-Cookie": [...(Array.isArray(cookies) ? cookies : [cookies]), written.setCookie],
+    "Cache-Control": written.cacheControl,
+    Vary: written.vary,
   };
   return Object.create(error, {
     headers: { value: ownHeaders, enumerable: true, writable: true, configurable: true },

@@ -73,10 +73,7 @@ export class GuardedStore implements SessionStore {
       try {
         return await this.#withTimeout(operation, run);
       } catch (error) {
-        if (
-          attempt >= attempts ||
-          (isSessionStoreError(error) && error.code === "store_timeout")
-        ) {
+        if (attempt >= attempts || (isSessionStoreError(error) && error.code === "store_timeout")) {
           throw isSessionStoreError(error)
             ? error
             : new SessionStoreError("store_unavailable", `Session store ${operation} failed.`, {

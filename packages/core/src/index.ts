@@ -5,14 +5,6 @@ export {
   serializeCookie,
 } from "./cookie/serialize.js";
 export {
-  type CookieAccessor,
-  contextFromRequest,
-  cookiesFromRequest,
-  createCookieAccessor,
-  isLoopbackHost,
-  type RequestContext,
-} from "./cookie-accessor.js";
-export {
   type CrossOriginProtectionOptions,
   type CrossOriginRequest,
   type CrossOriginVerdict,
@@ -43,8 +35,14 @@ export {
   type SessionManagerOptions,
   type StoreFailurePolicy,
 } from "./options.js";
+export {
+  contextFromRequest,
+  isLoopbackHost,
+  type RequestContext,
+} from "./request-context.js";
 export { type CreateSessionOptions, RequestSession, type SessionInfo } from "./request-session.js";
 export { jsonSerializer, type Serializer } from "./serializer.js";
+export type { SessionHeaders } from "./session-cookie.js";
 export type { SessionData } from "./session-engine.js";
 export { SessionManager } from "./session-manager.js";
 export type { StandardSchemaResult, StandardSchemaV1 } from "./standard-schema.js";

@@ -310,7 +310,11 @@ function resolveSecrets(secrets: readonly (string | Uint8Array)[] | undefined): 
   return secrets.map((secret, index) => {
     if (secret === null || secret === undefined)
       fail(`secrets[${index}] is ${secret}; remove it from the list.`);
-    const bytes = typeof secret === "string" ? new TextEncoder().encode(secret) : secret;
+    if (typeof secret !== "string" && !(secret instanceof Uint8Array))
+      fail(`secrets[${index}] must be a string or a Uint8Array.`);
+    // A copy of the caller's bytes: the signer caches per key, so the key must never change.
+    const bytes =
+      typeof secret === "string" ? new TextEncoder().encode(secret) : Uint8Array.from(secret);
     if (typeof secret === "string" && PLACEHOLDER_SECRETS.includes(secret.toLowerCase())) {
       fail(
         `secrets[${index}] is a well-known placeholder; generate one with: openssl rand -base64 48`,

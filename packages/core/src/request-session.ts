@@ -1,4 +1,3 @@
-import type { CookieAccessor, RequestContext } from "./cookie-accessor.js";
 import {
   NoSessionError,
   ReauthRequiredError,
@@ -6,6 +5,8 @@ import {
   SessionLimitError,
   type SessionStoreError,
 } from "./errors.js";
+import type { RequestContext } from "./request-context.js";
+import type { SessionHeaders } from "./session-cookie.js";
 import type { LoadedSession, SessionData, SessionEngine } from "./session-engine.js";
 import {
   destroySession,
@@ -59,20 +60,22 @@ interface Current {
 
 /**
  * One request's view of its session: read it, change it, create, rotate or destroy it. The
- * adapter commits it once, before the response headers go out; nothing is written for a
- * request that changed nothing.
+ * adapter commits it once, before the response headers go out, and writes the headers the
+ * commit returns; nothing is written for a request that changed nothing.
+ *
+ * What a commit will do is one explicit state: the store write (`#isNew`, `#patch`, `#touch`,
+ * or a due renewal) and the cookie action (`#cookie`: set, clear or leave).
  *
  * @example
  * ```ts
- * const session = await manager.load(cookies, context);
+ * const session = await manager.load(request.headers.get("cookie"), context);
  * if (session.userId === null) await session.create("user-42", { data: { theme: "dark" } });
  * session.set("theme", "light");
- * await session.commit();
+ * const headers = await session.commit(); // the Set-Cookie line and its headers, or null
  * ```
  */
 export class RequestSession<Data extends object = SessionData> {
   readonly #engine: SessionEngine<Data>;
-  readonly #jar: CookieAccessor;
   readonly #context: RequestContext;
   #current: Current | null;
   #patch = new Map<string, unknown>();
@@ -82,17 +85,16 @@ export class RequestSession<Data extends object = SessionData> {
   #carriedCookie: boolean;
   #committed = false;
   readonly #degraded: SessionStoreError | null;
+  #onCommitNeeded: (() => void) | null = null;
 
   /** @internal Built by `SessionManager.load`. */
   constructor(
     engine: SessionEngine<Data>,
-    jar: CookieAccessor,
     context: RequestContext,
     loaded: LoadedSession | null,
     degraded: SessionStoreError | null = null,
   ) {
     this.#engine = engine;
-    this.#jar = jar;
     this.#context = context;
     this.#degraded = degraded;
     this.#carriedCookie = loaded !== null;
@@ -173,6 +175,7 @@ export class RequestSession<Data extends object = SessionData> {
     current.record = { ...current.record, data: this.#engine.serializeData(next) };
     current.data = next;
     this.#patch.set(key, value);
+    this.#changed();
   }
 
   /**
@@ -194,12 +197,14 @@ export class RequestSession<Data extends object = SessionData> {
     const current = this.#startNew(userId, options.persistent ?? false, this.#engine.now());
     current.record.data = this.#engine.serializeData(data);
     current.data = data;
+    this.#changed();
   }
 
   /** Destroys the session in the store at once and clears the cookie. */
   async destroy(): Promise<void> {
     this.#usable("Destroying a session");
     await this.#dropCurrent();
+    this.#changed();
   }
 
   /**
@@ -212,6 +217,7 @@ export class RequestSession<Data extends object = SessionData> {
     const current = this.#require("Rotating a session");
     if (this.#isNew) return;
     this.#settle(await replaceToken(this.#engine, this.#held(current), this.#changes, "privilege"));
+    this.#changed();
   }
 
   /** Signs the same user in again: a new token, and fresh idle, absolute and auth times. */
@@ -264,6 +270,7 @@ export class RequestSession<Data extends object = SessionData> {
     const userId = this.#requireUser("Revoking sessions");
     const count = await revokeUserSessions(this.#engine, userId);
     this.#forget();
+    this.#changed();
     return count;
   }
 
@@ -274,11 +281,17 @@ export class RequestSession<Data extends object = SessionData> {
    * goes to the renewed session. Adapters call it through {@link commit}.
    */
   async save(): Promise<void> {
+    await this.#write();
+    this.#changed();
+  }
+
+  /** The store write pending for this request, if any. */
+  async #write(): Promise<void> {
     const current = this.#current;
     if (current === null || this.#degraded !== null) return;
     const engine = this.#engine;
     if (this.#isNew) {
-      if (engine.canWriteCookie(this.#context)) await this.#insert(current);
+      if (engine.cookie.canWrite(this.#context)) await this.#insert(current);
       return;
     }
     const held = this.#held(current);
@@ -307,31 +320,52 @@ export class RequestSession<Data extends object = SessionData> {
   }
 
   /**
-   * Saves, then writes or clears the cookie if that is needed: at most one `Set-Cookie` for the
-   * session per response. Idempotent. Resolves whether a cookie was written, so the adapter can
-   * add `Cache-Control: no-store`.
+   * Calls `listener` once, as soon as {@link needsCommit} is `true` (at once if it already is).
+   * An adapter that must hold the response back for the commit (Express) installs that hold
+   * only then, so a request that changes nothing passes through untouched.
+   *
+   * @example
+   * ```ts
+   * session.onCommitNeeded(() => holdResponseUntilCommitted(res, session));
+   * ```
    */
-  async commit(): Promise<{ cookieWritten: boolean }> {
-    if (this.#committed) return { cookieWritten: false };
-    await this.save();
+  onCommitNeeded(listener: () => void): void {
+    if (this.needsCommit) {
+      listener();
+      return;
+    }
+    this.#onCommitNeeded = listener;
+  }
+
+  /**
+   * Saves, then answers what the response must carry for the session: the session cookie's
+   * `Set-Cookie` line (set or cleared) with `Cache-Control: no-store` and `Vary: Cookie`, or
+   * `null` when there is no cookie to write. Idempotent: a second call answers `null`.
+   */
+  async commit(): Promise<SessionHeaders | null> {
+    if (this.#committed) return null;
+    await this.#write();
     this.#committed = true;
+    const line = this.#cookieLine();
+    if (line === null || !this.#engine.cookie.canWrite(this.#context)) return null;
+    return { setCookie: await line, cacheControl: "no-store", vary: "Cookie" };
+  }
+
+  /** The session cookie's line this response carries, if any. */
+  #cookieLine(): string | Promise<string> | null {
     const current = this.#current;
     if (this.#cookie === "set" && current !== null && current.token !== null) {
-      return {
-        cookieWritten: await this.#engine.writeCookie(
-          this.#jar,
-          this.#context,
-          current.token,
-          current.record,
-        ),
-      };
+      return this.#engine.cookie.lineFor(current.token, current.record, this.#engine.now());
     }
-    if (this.#cookie === "clear") {
-      return {
-        cookieWritten: await this.#engine.writeCookie(this.#jar, this.#context, null, null),
-      };
-    }
-    return { cookieWritten: false };
+    return this.#cookie === "clear" ? this.#engine.cookie.clearing : null;
+  }
+
+  /** Tells the adapter, once, that the response now carries a commit. */
+  #changed(): void {
+    const listener = this.#onCommitNeeded;
+    if (listener === null || !this.needsCommit) return;
+    this.#onCommitNeeded = null;
+    listener();
   }
 
   #startNew(userId: string | null, persistent: boolean, authTime: number | null): Current {

@@ -1,9 +1,11 @@
-import type { CookieAccessor, RequestContext } from "./cookie-accessor.js";
+import { getCookieValues } from "./cookie/parse.js";
 import { isSessionStoreError } from "./errors.js";
 import { MemoryStore } from "./memory-store.js";
 import { type ResolvedOptions, resolveOptions, type SessionManagerOptions } from "./options.js";
+import type { RequestContext } from "./request-context.js";
 import { RequestSession } from "./request-session.js";
 import { type SessionData, SessionEngine } from "./session-engine.js";
+import { resolveSession } from "./session-resolver.js";
 import {
   listUserSessions,
   revokeUserSession,
@@ -23,8 +25,7 @@ import {
  * const sessions = new SessionManager<Data>({ store: new MemoryStore(), idleTimeoutSeconds: 1800 });
  *
  * // in a fetch handler:
- * const headers = new Headers();
- * const session = await sessions.load(cookiesFromRequest(request, headers), contextFromRequest(request));
+ * const session = await sessions.load(request.headers.get("cookie"), contextFromRequest(request));
  * if (session.userId === null) return new Response("Sign in first", { status: 401 });
  * ```
  */
@@ -49,27 +50,37 @@ export class SessionManager<Data extends object = SessionData> {
   }
 
   /**
-   * Loads the request's session from its cookie. Unknown, expired, malformed, tampered or
-   * ambiguous (duplicated with different values) cookies give a request without a session,
-   * never an error; values that cannot be tokens never reach the store. A failing or slow store
-   * rejects with `SessionStoreError` (or, with `onStoreError: "anonymous"`, gives a request
-   * without a session that refuses to write).
+   * Loads the request's session from its `Cookie` header (the field's value, or its lines).
+   * Unknown, expired, malformed, tampered or ambiguous (duplicated with different values)
+   * cookies give a request without a session, never an error; values that cannot be tokens
+   * never reach the store, and a request without the cookie does no work at all. A failing or
+   * slow store rejects with `SessionStoreError` (or, with `onStoreError: "anonymous"`, gives a
+   * request without a session that refuses to write).
+   *
+   * @example
+   * ```ts
+   * const session = await manager.load(req.headers.cookie, { secure: true, host: req.headers.host });
+   * ```
    */
-  async load(cookies: CookieAccessor, context: RequestContext): Promise<RequestSession<Data>> {
+  async load(
+    cookieHeader: string | readonly string[] | null | undefined,
+    context: RequestContext,
+  ): Promise<RequestSession<Data>> {
     const engine = this.#engine;
-    const values = cookies.getAll(engine.options.cookie.name);
-    if (values.length === 0) return new RequestSession(engine, cookies, context, null);
+    if (!cookieHeader) return new RequestSession(engine, context, null);
+    const values = getCookieValues(cookieHeader, engine.options.cookie.name);
+    if (values.length === 0) return new RequestSession(engine, context, null);
     if (values.some((value) => value !== values[0])) {
       engine.reject("duplicate_cookie");
-      return new RequestSession(engine, cookies, context, null);
+      return new RequestSession(engine, context, null);
     }
     try {
-      return new RequestSession(engine, cookies, context, await engine.resolve(values[0]!));
+      return new RequestSession(engine, context, await resolveSession(engine, values[0]!));
     } catch (error) {
       if (!isSessionStoreError(error)) throw error;
       engine.emit({ type: "store_error", at: engine.now(), code: error.code });
       if (engine.options.onStoreError === "fail") throw error;
-      return new RequestSession(engine, cookies, context, null, error);
+      return new RequestSession(engine, context, null, error);
     }
   }
 

@@ -43,23 +43,47 @@ export function signToken(
   return platform.hmacSha256(secret, `${cookieName}=${token}`);
 }
 
+/** A signed cookie value's token, and the index of the secret that signed it. */
+export interface VerifiedValue {
+  token: string;
+  secretIndex: number;
+}
+
 /**
- * Splits a signed cookie value into token and MAC and finds the secret that signed it.
- * Resolves the index of that secret in `secrets`, or -1 when the value is malformed or no secret
- * verifies it. Every candidate MAC is compared in constant time.
+ * Splits a signed cookie value into token and MAC and finds the secret that signed it: the
+ * token and the index of that secret in `secrets`, or `null` when the value is malformed or no
+ * secret verifies it. Every candidate MAC is compared in constant time. Synchronous where the
+ * platform signs synchronously (`node:crypto`), a promise on Web Crypto.
  */
-export async function verifySignedValue(
+export function verifySignedValue(
   secrets: readonly Uint8Array[],
   cookieName: string,
   value: string,
-): Promise<{ token: string; secretIndex: number } | null> {
+): VerifiedValue | null | Promise<VerifiedValue | null> {
   if (value.length !== 2 * ENCODED_LENGTH + 1 || value.charCodeAt(ENCODED_LENGTH) !== 0x2e)
     return null;
   const token = value.slice(0, ENCODED_LENGTH);
   const mac = value.slice(ENCODED_LENGTH + 1);
   if (!isWellFormedToken(token) || !CANONICAL_32_BYTES.test(mac)) return null;
-  for (let index = 0; index < secrets.length; index++) {
-    const expected = await signToken(secrets[index]!, cookieName, token);
+  return verifyFrom(secrets, 0, cookieName, token, mac);
+}
+
+function verifyFrom(
+  secrets: readonly Uint8Array[],
+  start: number,
+  cookieName: string,
+  token: string,
+  mac: string,
+): VerifiedValue | null | Promise<VerifiedValue | null> {
+  for (let index = start; index < secrets.length; index++) {
+    const expected = signToken(secrets[index]!, cookieName, token);
+    if (typeof expected !== "string") {
+      return expected.then((signed) =>
+        platform.timingSafeEqual(signed, mac)
+          ? { token, secretIndex: index }
+          : verifyFrom(secrets, index + 1, cookieName, token, mac),
+      );
+    }
     if (platform.timingSafeEqual(expected, mac)) return { token, secretIndex: index };
   }
   return null;

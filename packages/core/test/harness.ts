@@ -1,5 +1,4 @@
 import {
-  createCookieAccessor,
   MemoryStore,
   type RequestSession,
   type SessionData,
@@ -36,17 +35,15 @@ export class Client {
     header = this.cookieHeader(),
   ): Promise<Response<T>> {
     const setCookies: string[] = [];
-    const session = await this.manager.load(
-      createCookieAccessor(header, (line) => setCookies.push(line)),
-      {
-        secure: true,
-        host: "app.example",
-        userAgent: "test-agent",
-        ip: "203.0.113.9",
-      },
-    );
+    const session = await this.manager.load(header, {
+      secure: true,
+      host: "app.example",
+      userAgent: "test-agent",
+      ip: "203.0.113.9",
+    });
     const result = await handler(session);
-    await session.commit();
+    const committed = await session.commit();
+    if (committed !== null) setCookies.push(committed.setCookie);
     for (const line of setCookies) {
       const [pair] = line.split(";");
       const value = pair!.slice(pair!.indexOf("=") + 1);

@@ -1,11 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  createCookieAccessor,
-  GuardedStore,
-  MemoryStore,
-  type SessionStore,
-  SessionStoreError,
-} from "../src/index.js";
+import { GuardedStore, MemoryStore, type SessionStore, SessionStoreError } from "../src/index.js";
 import { setup } from "./harness.js";
 
 /** A real memory store that can be switched to fail or hang. */
@@ -117,6 +111,5 @@ describe("store failures", () => {
     state.mode = "fail";
     const error = (await alice.whoami().catch((caught: unknown) => caught)) as Error;
     expect(`${error.message} ${String(error.cause)} ${error.stack}`).not.toContain(token);
-    void createCookieAccessor;
   });
 });

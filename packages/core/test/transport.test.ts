@@ -1,16 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { createCookieAccessor, isLoopbackHost, type RequestContext } from "../src/index.js";
+import { isLoopbackHost, type RequestContext } from "../src/index.js";
 import { setup } from "./harness.js";
 
 async function login(context: RequestContext, options = {}) {
   const { manager, warnings, memory } = setup(options);
-  const lines: string[] = [];
-  const session = await manager.load(
-    createCookieAccessor(undefined, (line) => lines.push(line)),
-    context,
-  );
+  const session = await manager.load(undefined, context);
   await session.create("alice");
-  await session.commit();
+  const committed = await session.commit();
+  const lines = committed === null ? [] : [committed.setCookie];
   return { lines, warnings, stored: memory.size };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createCookieAccessor, type RequestContext } from "../cookie-accessor.js";
+import type { RequestContext } from "../request-context.js";
 import type { RequestSession } from "../request-session.js";
 import type { SessionData } from "../session-engine.js";
 import { SessionManager } from "../session-manager.js";
@@ -52,15 +52,12 @@ function makeRig(context: SessionRaceContext) {
   });
 
   async function visit(token: string | null): Promise<Visit> {
-    const lines: string[] = [];
     const header = token === null ? undefined : `${manager.cookieName}=${token}`;
-    const cookies = createCookieAccessor(header, (line) => lines.push(line));
-    const session = await manager.load(cookies, CONTEXT);
+    const session = await manager.load(header, CONTEXT);
     return {
       session,
       async commit(): Promise<CookieReply> {
-        await session.commit();
-        const line = lines.at(-1);
+        const line = (await session.commit())?.setCookie;
         if (line === undefined) return { kind: "none" };
         if (/Max-Age=0/i.test(line)) return { kind: "clear" };
         const pair = line.split(";")[0]!;

@@ -1,0 +1,86 @@
+/**
+ * From a cookie value to the session it names: verify the signature, hash the token, read the
+ * record, follow a renewed token's forwarder within its grace window, check expiry, and
+ * deserialize and validate the data. Untrusted input never throws here: anything that does not
+ * lead to a live session resolves `null` with a `rejected` (or `expired`) event.
+ *
+ * @module
+ */
+import { holdsSession, isHonoured, NOWHERE } from "./forwarding.js";
+import { expiryReached } from "./lifetimes.js";
+import type { LoadedSession, SessionData, SessionEngine } from "./session-engine.js";
+import type { StoredSession } from "./store.js";
+import { hashToken, isWellFormedToken, verifySignedValue } from "./token.js";
+
+/** A signed value whose parts have the right shape, so only its MAC was wrong. */
+const SIGNED_SHAPE = /^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/;
+
+type Engine = SessionEngine<object>;
+
+/** Finds the session a cookie value names, or `null` if none. */
+export async function resolveSession(engine: Engine, value: string): Promise<LoadedSession | null> {
+  const { secrets, cookie } = engine.options;
+  let token = value;
+  let resign = false;
+  if (secrets.length > 0) {
+    const pending = verifySignedValue(secrets, cookie.name, value);
+    const verified = pending instanceof Promise ? await pending : pending;
+    if (verified === null)
+      return engine.reject(SIGNED_SHAPE.test(value) ? "bad_signature" : "malformed");
+    token = verified.token;
+    resign = verified.secretIndex > 0;
+  } else if (!isWellFormedToken(value)) {
+    return engine.reject("malformed");
+  }
+  const hashed = hashToken(token);
+  const id = typeof hashed === "string" ? hashed : await hashed;
+  const record = await engine.store.get(id);
+  if (record === null) return engine.reject("unknown_session");
+  if (record.successorId !== null) return followForwarder(engine, record);
+  const now = engine.now();
+  const expired = expiryReached(record, now);
+  if (expired !== null) {
+    const { handle, userId } = record;
+    engine.emit({ type: "expired", at: now, handle, userId, reason: expired });
+    return null;
+  }
+  return withData(engine, id, token, record, resign);
+}
+
+/** A renewed token leads to its successor (live, or still pending) during its grace window. */
+async function followForwarder(
+  engine: Engine,
+  record: StoredSession,
+): Promise<LoadedSession | null> {
+  const successorId = record.successorId!;
+  if (successorId === NOWHERE) return engine.reject("unknown_session");
+  if (!isHonoured(record, engine.now())) return engine.reject("renewed_token_reused", record);
+  const successor = await engine.store.get(successorId);
+  if (successor === null || !holdsSession(successorId, successor))
+    return engine.reject("unknown_session");
+  return withData(engine, successorId, null, successor, false);
+}
+
+/** The loaded session with its data, or `null` when the data is corrupt or fails the schema. */
+function withData(
+  engine: Engine,
+  id: string,
+  token: string | null,
+  record: StoredSession,
+  resign: boolean,
+): LoadedSession | null | Promise<LoadedSession | null> {
+  let data: unknown;
+  try {
+    data = engine.options.serializer.deserialize(record.data);
+  } catch {
+    return engine.reject("corrupt_record", record);
+  }
+  if (data === null || typeof data !== "object" || Array.isArray(data))
+    return engine.reject("corrupt_record", record);
+  const schema = engine.options.schema;
+  if (schema === undefined) return { id, token, record, data: data as SessionData, resign };
+  return Promise.resolve(schema["~standard"].validate(data)).then((result) => {
+    if (result.issues !== undefined) return engine.reject("invalid_data", record);
+    return { id, token, record, data: { ...(result.value as SessionData) }, resign };
+  });
+}
