@@ -1,6 +1,8 @@
 import {
   contextFromRequest,
+  isSesameError,
   isSessionStoreError,
+  type JsonData,
   type RequestSession,
   resolveTrustedHops,
   type SessionData,
@@ -9,6 +11,7 @@ import {
 } from "@sesame/core";
 import type { Context, ErrorHandler, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 
 /**
  * The Hono environment `sessionMiddleware` provides: `c.get("session")` (or `c.var.session`)
@@ -68,6 +71,8 @@ export const HONO_ADAPTER_DEFAULTS = { trustProxy: false } as const;
  */
 export const STORE_UNAVAILABLE_BODY = { error: "session_store_unavailable" } as const;
 
+const attached = new WeakMap<Context, { manager: object; session: object }>();
+
 function isStoreError(error: unknown): boolean {
   return (
     isSessionStoreError(error) ||
@@ -99,7 +104,7 @@ function rethrow(error: unknown): never {
  * });
  * ```
  */
-export function sessionMiddleware<Data extends object>(
+export function sessionMiddleware<Data extends JsonData<Data>>(
   manager: SessionManager<Data>,
   options: HonoProxyOptions = {},
 ): MiddlewareHandler<SessionEnv<Data>> {
@@ -110,6 +115,7 @@ export function sessionMiddleware<Data extends object>(
     const cookieHeader = c.req.raw.headers.get("cookie");
     const session = await manager.load(cookieHeader, context).catch(rethrow);
     c.set("session", session);
+    attached.set(c, { manager, session });
     await next();
     if (isStoreError(c.error) || !session.needsCommit) return;
     const written = await session.commit().catch(rethrow);
@@ -122,9 +128,39 @@ export function sessionMiddleware<Data extends object>(
 }
 
 /**
+ * The request's session, typed by the manager's data: the typed way to reach what
+ * `sessionMiddleware(manager)` put in `c.get("session")`, also on an app not typed with
+ * {@link SessionEnv}. Throws, saying what to add, if that middleware did not run for this
+ * request (where `c.get("session")` would be `undefined`).
+ *
+ * @example
+ * ```ts
+ * app.post("/theme", (c) => {
+ *   getSession(c, manager).set("theme", "dark"); // RequestSession<{ theme?: string }>
+ *   return c.body(null, 204);
+ * });
+ * ```
+ */
+export function getSession<Data extends JsonData<Data>>(
+  c: Context,
+  manager: SessionManager<Data>,
+): RequestSession<Data> {
+  const entry = attached.get(c);
+  if (entry === undefined || entry.manager !== manager) {
+    throw new Error(
+      "getSession: this request has no session from this manager; add app.use(sessionMiddleware(manager)) before the route.",
+    );
+  }
+  return entry.session as RequestSession<Data>;
+}
+
+/**
  * An `app.onError` handler that answers 503 `{"error":"session_store_unavailable"}` for a
- * session store failure (also one a session method threw inside a route), an `HTTPException`'s
- * own response, and 500 for anything else, like Hono's default.
+ * session store failure (also one a session method threw inside a route), the `status` of any
+ * other sesame error that has one with `{"error": code}` (413 `session_too_large`, 401
+ * `no_session` and `reauth_required`, 409 `session_limit`, 400 `session_data_invalid`), as
+ * Express and Koa answer them, an `HTTPException`'s own response, and 500 for anything else,
+ * like Hono's default.
  *
  * @example
  * ```ts
@@ -133,6 +169,8 @@ export function sessionMiddleware<Data extends object>(
  */
 export const sessionErrorHandler: ErrorHandler = (error, c) => {
   if (isStoreError(error)) return c.json(STORE_UNAVAILABLE_BODY, 503);
+  const answer = sesameAnswerOf(error);
+  if (answer !== null) return c.json({ error: answer.code }, answer.status);
   if ("getResponse" in error) {
     const res = error.getResponse();
     return c.newResponse(res.body, res);
@@ -140,6 +178,14 @@ export const sessionErrorHandler: ErrorHandler = (error, c) => {
   console.error(error);
   return c.text("Internal Server Error", 500);
 };
+
+/** The HTTP status a sesame error carries (`SessionTooLargeError`: 413…) and its code, if any. */
+function sesameAnswerOf(error: unknown): { status: ContentfulStatusCode; code: string } | null {
+  if (!isSesameError(error)) return null;
+  const { status } = error as { status?: unknown };
+  if (typeof status !== "number" || status < 400 || status > 599) return null;
+  return { status: status as ContentfulStatusCode, code: error.code };
+}
 
 /** The client address @hono/node-server exposes as `c.env.incoming`, when it does. */
 function socketAddress(env: unknown): string | undefined {
@@ -157,8 +203,36 @@ function socketAddress(env: unknown): string | undefined {
 function ownResponseHeaders(c: Context): Headers {
   // A protocol upgrade (101) is made per connection, and `new Response()` refuses its status.
   if (c.res.status === 101) return c.res.headers;
-  const res = new Response(c.res.body, c.res);
+  const res = copyResponse(c.res);
   c.res = undefined;
   c.res = res;
   return res.headers;
+}
+
+/**
+ * A copy of `res` with headers of its own. @hono/node-server answers `c.json()` and friends with
+ * a light `Response` that keeps its text or bytes as they are (under a symbol named `cache`);
+ * reading `.body` there would turn them into a stream, which costs about a third of a login's
+ * throughput, so such a body is handed to the copy as it is.
+ */
+function copyResponse(res: Response): Response {
+  const body = plainBodyOf(res);
+  if (body === undefined) return new Response(res.body, res);
+  // Not `statusText`: reading it would build the full Response this path avoids.
+  return new Response(body as BodyInit | null, {
+    status: res.status,
+    headers: new Headers(res.headers),
+  });
+}
+
+/** The text or bytes a light `Response` of @hono/node-server keeps, if `res` is one. */
+function plainBodyOf(res: Response): string | Uint8Array | null | undefined {
+  for (const symbol of Object.getOwnPropertySymbols(res)) {
+    if (symbol.description !== "cache") continue;
+    const cache = (res as unknown as Record<symbol, unknown>)[symbol];
+    if (!Array.isArray(cache) || cache.length !== 3) return undefined;
+    const body: unknown = cache[1];
+    if (body === null || typeof body === "string" || body instanceof Uint8Array) return body;
+  }
+  return undefined;
 }

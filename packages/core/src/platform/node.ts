@@ -82,6 +82,7 @@ export const platform: Platform = {
     const right = Buffer.from(b);
     return left.length === right.length && crypto.timingSafeEqual(left, right);
   },
+  sharedTimers: true,
   toBase64Url: (bytes) =>
     Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("base64url"),
 };

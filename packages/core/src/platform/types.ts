@@ -13,4 +13,9 @@ export interface Platform {
   timingSafeEqual(a: string, b: string): boolean;
   /** Unpadded base64url of `bytes`. */
   toBase64Url(bytes: Uint8Array): string;
+  /**
+   * Whether one timer may serve every request's store deadline. Not on Workers, where a timer
+   * dies with the request that set it, so each call there gets its own.
+   */
+  sharedTimers: boolean;
 }

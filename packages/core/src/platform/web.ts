@@ -55,4 +55,5 @@ export const platform: Platform = {
     return difference === 0;
   },
   toBase64Url,
+  sharedTimers: false,
 };

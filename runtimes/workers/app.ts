@@ -1,0 +1,38 @@
+import { MemoryStore, SessionManager } from "@sesame/core";
+import {
+  crossOriginProtection,
+  type SessionEnv,
+  sessionErrorHandler,
+  sessionMiddleware,
+} from "@sesame/hono";
+import { Hono } from "hono";
+
+type Data = { theme?: "light" | "dark" };
+// One isolate's memory: for trying it out only. In production use a store every isolate
+// reaches (see "Stores on Workers" below).
+const manager = new SessionManager<Data>({ store: new MemoryStore() });
+
+const app = new Hono<SessionEnv<Data>>();
+app.onError(sessionErrorHandler);
+app.use(crossOriginProtection());
+app.use(sessionMiddleware(manager));
+
+app.post("/login", async (c) => {
+  // Check the credentials first; then:
+  await c.get("session").create("user-42");
+  return c.json({ ok: true });
+});
+
+app.get("/me", (c) => {
+  const session = c.get("session");
+  c.header("Cache-Control", "no-store");
+  if (session.userId === null) return c.json({ error: "unauthenticated" }, 401);
+  return c.json({ userId: session.userId, theme: session.get("theme") ?? "light" });
+});
+
+app.post("/logout", async (c) => {
+  await c.get("session").destroy();
+  return c.body(null, 204);
+});
+
+export default app;
