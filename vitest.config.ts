@@ -19,6 +19,7 @@ export default defineConfig({
       project("express", "packages/adapter-express"),
       project("koa", "packages/adapter-koa"),
       project("hono", "packages/adapter-hono"),
+      project("fastify", "packages/adapter-fastify"),
       project("sqlite", "packages/store-sqlite"),
       project("redis", "packages/store-redis", { fileParallelism: false }),
       project("postgres", "packages/store-postgres", { fileParallelism: false }),

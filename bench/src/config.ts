@@ -8,7 +8,7 @@
 export type Framework = "express" | "koa" | "hono" | "fastify";
 
 /** A request pattern every session variant is measured on. */
-export type PathId = "read" | "create" | "touch" | "write";
+export type PathId = "read" | "create" | "storm" | "touch" | "write";
 
 /** One server process: a framework with either no sessions (bare) or one session library. */
 export interface Variant {
@@ -126,13 +126,36 @@ export const VARIANTS: readonly Variant[] = [
     store: "memory",
     comparedWith: "hono-sesame-signed",
   },
+  { id: "fastify-bare", framework: "fastify", label: "bare", kind: "bare", store: "none" },
+  {
+    id: "fastify-sesame",
+    framework: "fastify",
+    label: "sesame (memory, unsigned)",
+    kind: "sesame",
+    store: "memory",
+  },
+  {
+    id: "fastify-sesame-signed",
+    framework: "fastify",
+    label: "sesame (memory, signed)",
+    kind: "sesame",
+    store: "memory",
+  },
+  {
+    id: "fastify-session",
+    framework: "fastify",
+    label: "@fastify/session (MemoryStore)",
+    kind: "incumbent",
+    store: "memory",
+    comparedWith: "fastify-sesame-signed",
+  },
 ];
 
 /** The frameworks, in table order. */
 export const FRAMEWORKS: readonly Framework[] = ["express", "koa", "hono", "fastify"];
 
 /** The paths, in table order. */
-export const PATHS: readonly PathId[] = ["read", "create", "touch", "write"];
+export const PATHS: readonly PathId[] = ["read", "create", "storm", "touch", "write"];
 
 /** What each path sends. Paths under `/t/` reach the app configured to touch on every read. */
 export const PATH_REQUESTS: Readonly<
@@ -140,6 +163,8 @@ export const PATH_REQUESTS: Readonly<
 > = {
   read: { method: "GET", path: "/read", cookies: "one" },
   create: { method: "POST", path: "/login", cookies: "none" },
+  /** Logins that all sign one user in: the per-user index under many sessions of one user. */
+  storm: { method: "POST", path: "/login?storm", cookies: "none" },
   touch: { method: "GET", path: "/t/read", cookies: "pool" },
   write: { method: "POST", path: "/write", cookies: "pool" },
 };

@@ -33,7 +33,9 @@ const sessions = Number(process.env.BENCH_SESSIONS ?? "10000");
 const start = 1_700_000_000_000;
 let clock = start;
 const now = (): number => clock;
-const store = new MemoryStore({ maxSessions: sessions + 2 * SAMPLE, now });
+// No retention window: the sweeps below measure removal as records expire (a window of
+// `expiredRetentionMs` would only move when that happens, not what it costs).
+const store = new MemoryStore({ maxSessions: sessions + 2 * SAMPLE, now, expiredRetentionMs: 0 });
 const manager = new SessionManager({ store, now, idleTimeoutSeconds: IDLE_MS / 1000 });
 const jar = createJar(manager);
 
@@ -56,7 +58,7 @@ function timeSweep(name: string, until: number): StoreScaleResult["sweeps"][numb
 /** Runs the sweep code on a small scratch store first, so the timed sweeps run optimized code. */
 async function warmUpSweep(): Promise<void> {
   let scratchClock = start;
-  const scratch = new MemoryStore({ now: () => scratchClock });
+  const scratch = new MemoryStore({ now: () => scratchClock, expiredRetentionMs: 0 });
   const scratchJar = createJar(new SessionManager({ store: scratch, now: () => scratchClock }));
   for (let round = 0; round < 20; round++) {
     for (let index = 0; index < 1_000; index++) await signIn(scratchJar, `warm-${index}`);

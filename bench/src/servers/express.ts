@@ -66,7 +66,7 @@ function bareApp(): Express {
 
 function sesameApp(prefix: string, manager: SessionManager<BenchData>): Express {
   return sessionApp(prefix, sessionMiddleware(manager), {
-    login: (req) => getSession(req, manager).create(nextUserId()),
+    login: (req) => getSession(req, manager).create(nextUserId(req.url)),
     userId: (req) => getSession(req, manager).userId,
     write: (req, value) => getSession(req, manager).set("n", value),
   });
@@ -115,7 +115,7 @@ const expressSessionOps: SessionOps = {
       const session = legacy(req);
       session.regenerate((error) => {
         if (error !== undefined && error !== null) return reject(error);
-        legacy(req).userId = nextUserId();
+        legacy(req).userId = nextUserId(req.url);
         resolve();
       });
     }),

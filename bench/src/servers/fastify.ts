@@ -1,6 +1,6 @@
 /**
  * Fastify 5 benchmark server. `BENCH_VARIANT` picks one of: fastify-bare, fastify-sesame,
- * fastify-session.
+ * fastify-sesame-signed, fastify-session.
  *
  * @module
  */
@@ -86,17 +86,19 @@ function bareApp(): RequestListener {
 }
 
 const sesameOps: SessionOps = {
-  login: (request) => request.session.create(nextUserId()),
+  login: (request) => request.session.create(nextUserId(request.url)),
   userId: (request) => request.session.userId,
   write: (request, value) => request.session.set("n", value),
 };
 
-function sesameVariant(): HostedVariant {
+/** Sesame with its cookie signed (`secrets`, as the incumbents sign theirs) or unsigned. */
+function sesameVariant(signed: boolean): HostedVariant {
   const calls: StoreCalls = {};
   const plugins = (touch: boolean): Plugins => {
     const manager = new SessionManager<BenchData>({
       store: countedMemoryStore(calls),
       idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS,
+      ...(signed ? { secrets: [BENCH_SECRET] } : {}),
       ...(touch ? { touchIntervalSeconds: 0 } : {}),
     });
     return async (app) => {
@@ -131,7 +133,7 @@ const legacy = (request: FastifyRequest): LegacySession =>
 const fastifySessionOps: SessionOps = {
   login: async (request) => {
     await legacy(request).regenerate();
-    legacy(request).set("userId", nextUserId());
+    legacy(request).set("userId", nextUserId(request.url));
   },
   userId: (request) => legacy(request).get("userId") as string | undefined,
   write: (request, value) => legacy(request).set("n", value),
@@ -174,7 +176,8 @@ function fastifySessionVariant(): HostedVariant {
 
 function createVariant(id: string): HostedVariant {
   if (id === "fastify-bare") return { storeCalls: null, build: () => ({ main: bareApp() }) };
-  if (id === "fastify-sesame") return sesameVariant();
+  if (id === "fastify-sesame") return sesameVariant(false);
+  if (id === "fastify-sesame-signed") return sesameVariant(true);
   if (id === "fastify-session") return fastifySessionVariant();
   throw new Error(`Unknown Fastify variant ${id}.`);
 }

@@ -69,7 +69,7 @@ function bareApp(): RequestListener {
 }
 
 const sesameOps: SessionOps<SesameEnv<BenchData>> = {
-  login: (c) => c.get("session").create(nextUserId()),
+  login: (c) => c.get("session").create(nextUserId(c.req.url)),
   userId: (c) => c.get("session").userId,
   write: (c, value) => c.get("session").set("n", value),
 };
@@ -100,7 +100,7 @@ type LegacyData = { userId?: string; n?: number };
 type HonoSessionsEnv = { Variables: { session: Session<LegacyData> } };
 
 const honoSessionsOps: SessionOps<HonoSessionsEnv> = {
-  login: (c) => c.get("session").set("userId", nextUserId()),
+  login: (c) => c.get("session").set("userId", nextUserId(c.req.url)),
   userId: (c) => c.get("session").get("userId"),
   write: (c, value) => c.get("session").set("n", value),
 };
@@ -132,7 +132,7 @@ function honoSessionsVariant(): HostedVariant {
 type HonoSessionEnv = SessionEnv<LegacyData>;
 
 const honoSessionOps: SessionOps<HonoSessionEnv> = {
-  login: (c) => c.var.session.update({ userId: nextUserId() }),
+  login: (c) => c.var.session.update({ userId: nextUserId(c.req.url) }),
   userId: async (c) => (await c.var.session.get())?.userId,
   write: (c, value) => c.var.session.update((data) => ({ ...data, n: value })),
 };

@@ -51,8 +51,15 @@ export const IDLE_TIMEOUT_SECONDS = 30 * 60;
 export const ABSOLUTE_TIMEOUT_SECONDS = 12 * 60 * 60;
 
 let users = 0;
-/** A fresh user id per login, so every created session belongs to its own user. */
-export function nextUserId(): string {
+/** The one user every login of the `storm` path signs in: many sessions of one user. */
+export const STORM_USER_ID = "storm-user";
+
+/**
+ * The user a login signs in: a fresh one per login, so every created session belongs to its own
+ * user, except on the `storm` path (`?storm` in the URL), where every login is the same user.
+ */
+export function nextUserId(url: string): string {
+  if (url.includes("storm")) return STORM_USER_ID;
   users++;
   return `user-${users}`;
 }

@@ -82,7 +82,7 @@ function bareApp(): RequestListener {
 }
 
 const sesameOps: SessionOps<SessionContext<BenchData>> = {
-  login: (ctx) => ctx.session.create(nextUserId()),
+  login: (ctx) => ctx.session.create(nextUserId(ctx.url)),
   userId: (ctx) => ctx.session.userId,
   write: (ctx, value) => ctx.session.set("n", value),
 };
@@ -115,7 +115,7 @@ interface LegacyContext {
 
 const koaSessionOps: SessionOps<LegacyContext> = {
   login: async (ctx) => {
-    ctx.session.userId = nextUserId();
+    ctx.session.userId = nextUserId(ctx.url);
   },
   userId: (ctx) => ctx.session.userId,
   write: (ctx, value) => {

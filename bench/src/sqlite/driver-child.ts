@@ -40,6 +40,7 @@ function medianPerCall(calls: number, run: (index: number) => Promise<unknown>) 
 const started = performance.now();
 const db = open();
 const store = new SqliteStore(db);
+await store.createSchema();
 const coldStartMs = performance.now() - started;
 
 const sessions = 1_000;

@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import { LOGIN_THROTTLE_DEFAULTS, type LoginThrottleLimits } from "./login-throttle.js";
 
 /** The web frameworks the demo runs on. */
-export const FRAMEWORKS = ["express", "koa", "hono"] as const;
+export const FRAMEWORKS = ["express", "koa", "hono", "fastify"] as const;
 /** The session stores the demo runs on. */
 export const STORES = ["sqlite", "memory", "redis", "postgres"] as const;
 

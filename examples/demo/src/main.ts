@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import { SessionManager } from "@sesame/core";
 import { type DemoConfig, type FrameworkName, readConfig } from "./config.js";
 import { createExpressServer } from "./express.js";
+import { createFastifyServer } from "./fastify.js";
 import { createHonoServer } from "./hono.js";
 import type { DemoData } from "./http.js";
 import { createKoaServer } from "./koa.js";
@@ -19,12 +20,15 @@ import { type OpenedStore, openStore } from "./stores.js";
 /** How long a shutdown waits for requests in flight before closing their connections. */
 const SHUTDOWN_GRACE_MS = 3_000;
 
-const SERVERS: Record<FrameworkName, (manager: SessionManager<DemoData>, app: DemoApp) => Server> =
-  {
-    express: createExpressServer,
-    koa: createKoaServer,
-    hono: createHonoServer,
-  };
+const SERVERS: Record<
+  FrameworkName,
+  (manager: SessionManager<DemoData>, app: DemoApp) => Server | Promise<Server>
+> = {
+  express: createExpressServer,
+  koa: createKoaServer,
+  hono: createHonoServer,
+  fastify: createFastifyServer,
+};
 
 async function main(): Promise<void> {
   const config = readConfig(process.env);
@@ -44,7 +48,7 @@ async function main(): Promise<void> {
     config.reauthWindowSeconds,
     { loginThrottle: new LoginThrottle(config.loginThrottle) },
   );
-  const server = SERVERS[config.framework](manager, app);
+  const server = await SERVERS[config.framework](manager, app);
   await listen(server, config);
   console.log(
     `sesame demo listening on ${urlOf(server)} (framework: ${config.framework}, store: ${opened.description})`,

@@ -56,6 +56,7 @@ const TARGETS: Target[] = [
   { framework: "express", store: "sqlite", screenshot: true },
   { framework: "koa", store: "sqlite" },
   { framework: "hono", store: "sqlite" },
+  { framework: "fastify", store: "sqlite" },
   { framework: "koa", store: "redis" },
   { framework: "hono", store: "postgres" },
 ];

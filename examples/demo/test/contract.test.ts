@@ -1,6 +1,6 @@
 /**
  * The demo's HTTP contract (see the README), checked against the started process for every
- * framework and store: one suite, written once, run twelve times.
+ * framework and store: one suite, written once, run sixteen times.
  */
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -531,6 +531,6 @@ describe("demo configuration", () => {
   it("refuses a bad environment with a message that names the variable", async () => {
     const { code, output } = await runDemoToExit({ FRAMEWORK: "rails" });
     expect(code).toBe(1);
-    expect(output).toContain("FRAMEWORK must be one of express, koa, hono");
+    expect(output).toContain("FRAMEWORK must be one of express, koa, hono, fastify");
   });
 });

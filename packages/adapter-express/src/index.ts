@@ -4,4 +4,12 @@
  * @module
  */
 export { crossOriginProtection } from "./cross-origin-protection.js";
+export {
+  EXPRESS_SESSION_MIGRATION_DEFAULTS,
+  type ExpressSessionRecord,
+  type ExpressSessionStore,
+  type MigratedSession,
+  type MigrateFromExpressSessionOptions,
+  migrateFromExpressSession,
+} from "./migrate-from-express-session.js";
 export { getSession, sessionMiddleware } from "./session-middleware.js";

@@ -39,7 +39,9 @@ export type SessionEvent =
     }
   | { type: "revoked"; at: number; userId: string; count: number }
   | { type: "evicted"; at: number; handle: string; userId: string }
-  | { type: "store_error"; at: number; code: string };
+  | { type: "store_error"; at: number; code: string }
+  /** A session of another library (`from`, such as `express-session`) became this new one. */
+  | { type: "migrated"; at: number; handle: string; userId: string; from: string };
 
 /** Receives audit events. It must not throw; an error it throws is reported as a warning. */
 export type SessionEventListener = (event: SessionEvent) => void;

@@ -1,0 +1,66 @@
+import { Readable } from "node:stream";
+import fastifyCookie from "@fastify/cookie";
+import type { AdapterHarness, ConformanceResult, ConformanceServer } from "@sesame/core/testing";
+import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
+import { crossOriginProtection, sessionPlugin } from "../src/index.js";
+
+const cachedResponses = new WeakMap<ConformanceResult, Response>();
+
+/** The one `Response` the app sends for a reused result, as an app's cached reply. */
+function cachedResponse(result: ConformanceResult): Response {
+  let response = cachedResponses.get(result);
+  if (response === undefined) {
+    response = new Response(null, { status: result.status, headers: result.headers });
+    cachedResponses.set(result, response);
+  }
+  return response;
+}
+
+function send(reply: FastifyReply, result: ConformanceResult): FastifyReply {
+  if (result.reused) return reply.send(cachedResponse(result));
+  for (const [name, value] of result.cookies ?? []) reply.setCookie(name, value);
+  reply.headers({ ...result.headers });
+  if (result.redirect !== undefined) return reply.redirect(result.redirect, result.status);
+  reply.code(result.status);
+  if (result.stream !== undefined)
+    return reply.type("text/plain").send(Readable.from(result.stream));
+  return reply.send(result.body);
+}
+
+/**
+ * The conformance app on Fastify 5. Errors take Fastify's default error handler (the app's one
+ * `SharedError` answers with its own status and headers); `@fastify/cookie` sets the routes'
+ * other cookies.
+ */
+export async function fastifyApp({
+  manager,
+  routes,
+  trustProxy,
+}: Parameters<AdapterHarness["start"]>[0]): Promise<FastifyInstance> {
+  const app = Fastify({ trustProxy: trustProxy ? "loopback" : false, forceCloseConnections: true });
+  await app.register(fastifyCookie);
+  await app.register(crossOriginProtection);
+  await app.register(sessionPlugin, { manager });
+  for (const route of routes) {
+    app.route({
+      method: route.method,
+      url: route.path,
+      handler: async (request, reply) =>
+        send(reply, await route.handle(request.session, { body: request.body })),
+    });
+  }
+  return app;
+}
+
+/** Listens on 127.0.0.1 with a free port. */
+export async function listen(app: FastifyInstance): Promise<ConformanceServer> {
+  await app.listen({ port: 0, host: "127.0.0.1" });
+  const address = app.server.address();
+  if (address === null || typeof address === "string") throw new Error("No TCP address.");
+  return { url: `http://127.0.0.1:${address.port}`, close: () => app.close() };
+}
+
+/** The conformance harness for Fastify 5. */
+export const fastifyHarness: AdapterHarness = {
+  start: async (app) => listen(await fastifyApp(app)),
+};
