@@ -11,6 +11,7 @@ import { Hono } from "hono";
 
 type Data = { theme?: "light" | "dark" };
 const store = new SqliteStore(new Database("sessions.db")); // users stay signed in across restarts
+await store.createSchema(); // creates the sessions table and its indexes if they are missing
 const manager = new SessionManager<Data>({ store });
 
 const app = new Hono<SessionEnv<Data>>();

@@ -26,9 +26,10 @@ export interface SqliteDriver {
 function connections(open: () => OpenDatabase) {
   const opened = new Map<SessionStore, OpenDatabase>();
   return {
-    makeStore(now: () => number): SessionStore {
+    async makeStore(now: () => number): Promise<SessionStore> {
       const db = open();
       const store = new SqliteStore(db, { now });
+      await store.createSchema();
       opened.set(store, db);
       return store;
     },

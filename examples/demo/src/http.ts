@@ -31,8 +31,8 @@ export interface DemoRequest {
   /** The request's session, from the framework's sesame middleware. */
   session: DemoSession;
   /**
-   * The client's IP address as the framework gives it (Express `req.ip`, Koa `ctx.ip`, the
-   * socket's address on Hono). The demo trusts no proxy, so this is the peer's address.
+   * The client's IP address as the framework gives it (Express `req.ip`, Koa `ctx.ip`, Fastify
+   * `request.ip`, the socket's address on Hono). The demo trusts no proxy, so this is the peer's address.
    */
   clientIp: string | undefined;
 }

@@ -1,7 +1,7 @@
 /**
  * Every route of the demo, written once over the framework-neutral {@link DemoRequest}. The
- * Express, Koa and Hono entry points only load the session and hand each request to
- * {@link handleRequest}, so the three behave the same by construction.
+ * Express, Koa, Hono and Fastify entry points only load the session and hand each request to
+ * {@link handleRequest}, so the four behave the same by construction.
  *
  * @module
  */

@@ -33,7 +33,7 @@ const SWEEP_INTERVAL_MS = 5 * 60_000;
 const CONNECT_TIMEOUT_MS = 5_000;
 
 /**
- * Opens the store `config.store` names. SQLite creates its folder and file; PostgreSQL creates
+ * Opens the store `config.store` names. SQLite creates its folder, file and table; PostgreSQL
  * its table. Throws with a readable message when Redis or PostgreSQL does not answer at start-up.
  *
  * @example
@@ -54,11 +54,12 @@ export async function openStore(config: DemoConfig): Promise<OpenedStore> {
   }
 }
 
-function openSqlite(path: string): OpenedStore {
+async function openSqlite(path: string): Promise<OpenedStore> {
   mkdirSync(dirname(path), { recursive: true });
   const { db, driver } = openSqliteDatabase(path);
   db.exec(`PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   const store = new SqliteStore(db);
+  await store.createSchema();
   const sweep = every(SWEEP_INTERVAL_MS, () => store.deleteExpired());
   return {
     store,

@@ -1,4 +1,4 @@
-import type { RequestSession, SessionHeaders, SessionManager } from "@sesame/core";
+import type { JsonData, RequestSession, SessionHeaders, SessionManager } from "@sesame/core";
 import type { Request, RequestHandler, Response } from "express";
 import { commitBeforeHeaders } from "./commit-before-headers.js";
 import { requestContext } from "./request-context.js";
@@ -10,9 +10,9 @@ const attached = new WeakMap<Request, { manager: object; session: object }>();
  * once, just before the response headers go out, however the route answers (`res.json`,
  * `res.send`, `res.redirect`, `res.end`, a streamed body, or an error handler's response).
  *
- * `Secure` detection and the client IP follow Express's `trust proxy` setting. A failing or
- * hanging store (`SessionStoreError`, `status` 503, `code` `store_unavailable` or
- * `store_timeout`) goes to `next(err)`, on load and on commit.
+ * `Secure` detection and the client IP follow Express's `trust proxy` setting. A failing,
+ * hanging or misconfigured store (`SessionStoreError`, `status` 503, `code` `store_unavailable`,
+ * `store_timeout` or `store_misconfigured`) goes to `next(err)`, on load and on commit.
  *
  * @example
  * ```ts
@@ -24,7 +24,7 @@ const attached = new WeakMap<Request, { manager: object; session: object }>();
  * });
  * ```
  */
-export function sessionMiddleware<Data extends object>(
+export function sessionMiddleware<Data extends JsonData<Data>>(
   manager: SessionManager<Data>,
 ): RequestHandler {
   return (req, res, next) => {
@@ -63,7 +63,7 @@ function writeSessionHeaders(res: Response, headers: SessionHeaders | null): voi
  * });
  * ```
  */
-export function getSession<Data extends object>(
+export function getSession<Data extends JsonData<Data>>(
   req: Request,
   manager: SessionManager<Data>,
 ): RequestSession<Data> {

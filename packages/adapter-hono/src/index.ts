@@ -5,6 +5,7 @@
  */
 export { crossOriginProtection } from "./cross-origin-protection.js";
 export {
+  getSession,
   HONO_ADAPTER_DEFAULTS,
   type HonoProxyOptions,
   type SessionEnv,

@@ -1,10 +1,20 @@
-import { type RequestSession, SessionManager, SessionStoreError } from "@sesame/core";
+import {
+  NoSessionError,
+  ReauthRequiredError,
+  type RequestSession,
+  SessionDataError,
+  SessionLimitError,
+  SessionManager,
+  SessionStoreError,
+  SessionTooLargeError,
+} from "@sesame/core";
 import { FaultInjectingStore } from "@sesame/core/testing";
 import { Hono, type MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { describe, expect, expectTypeOf, it } from "vitest";
+import { describe, expect, expectTypeOf, it, vi } from "vitest";
 import {
   crossOriginProtection,
+  getSession,
   type SessionEnv,
   STORE_UNAVAILABLE_BODY,
   sessionErrorHandler,
@@ -117,6 +127,60 @@ describe("Hono through app.fetch", () => {
     store.setMode("ok");
     const after = await app.fetch(new Request(`${ORIGIN}/me`, { headers: { cookie } }));
     expect((await after.json()).data).toEqual({});
+  });
+
+  it("says what to add when getSession runs without the middleware or with another manager", async () => {
+    const manager = new SessionManager({ onWarning: () => {} });
+    const other = new SessionManager({ onWarning: () => {} });
+    const bare = new Hono().get("/", (c) => c.json({ userId: getSession(c, manager).userId }));
+    const mounted = new Hono()
+      .use(sessionMiddleware(manager))
+      .get("/", (c) => c.json({ userId: getSession(c, manager).userId }))
+      .get("/other", (c) => c.json({ userId: getSession(c, other).userId }));
+    const errors: string[] = [];
+    for (const app of [bare, mounted]) {
+      app.onError((error, c) => {
+        errors.push(error.message);
+        return c.text("error", 500);
+      });
+    }
+    expect((await bare.fetch(new Request(`${ORIGIN}/`))).status).toBe(500);
+    expect(await (await mounted.fetch(new Request(`${ORIGIN}/`))).json()).toEqual({ userId: null });
+    expect((await mounted.fetch(new Request(`${ORIGIN}/other`))).status).toBe(500);
+    const message =
+      "getSession: this request has no session from this manager; add app.use(sessionMiddleware(manager)) before the route.";
+    expect(errors).toEqual([message, message]);
+  });
+
+  it.each([
+    ["SessionTooLargeError", new SessionTooLargeError(70_000, 65_536), 413, "session_too_large"],
+    ["NoSessionError", new NoSessionError("Rotating a session"), 401, "no_session"],
+    ["ReauthRequiredError", new ReauthRequiredError(300), 401, "reauth_required"],
+    ["SessionLimitError", new SessionLimitError(3), 409, "session_limit"],
+    ["SessionDataError", new SessionDataError("no"), 400, "session_data_invalid"],
+  ])(
+    "answers a %s with its own status in sessionErrorHandler, as Express and Koa do",
+    async (_name, error, status, code) => {
+      const app = new Hono().get("/", () => {
+        throw error;
+      });
+      app.onError(sessionErrorHandler);
+      const response = await app.fetch(new Request(`${ORIGIN}/`));
+      expect(response.status).toBe(status);
+      expect(await response.json()).toEqual({ error: code });
+    },
+  );
+
+  it("answers 500 in sessionErrorHandler for errors without a status", async () => {
+    const errorLog = vi.spyOn(console, "error").mockImplementation(() => {});
+    const app = new Hono().get("/", () => {
+      throw new Error("boom");
+    });
+    app.onError(sessionErrorHandler);
+    const response = await app.fetch(new Request(`${ORIGIN}/`));
+    expect(response.status).toBe(500);
+    expect(errorLog).toHaveBeenCalledTimes(1);
+    errorLog.mockRestore();
   });
 
   it("takes the target origin from X-Forwarded-Host only with trustProxy", async () => {

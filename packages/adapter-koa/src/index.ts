@@ -4,4 +4,4 @@
  * @module
  */
 export { crossOriginProtection } from "./cross-origin-protection.js";
-export { type SessionContext, sessionMiddleware } from "./session-middleware.js";
+export { getSession, type SessionContext, sessionMiddleware } from "./session-middleware.js";

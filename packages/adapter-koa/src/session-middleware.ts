@@ -1,11 +1,12 @@
 import {
   isSessionStoreError,
+  type JsonData,
   type RequestSession,
   type SessionData,
   type SessionHeaders,
   type SessionManager,
 } from "@sesame/core";
-import type { DefaultState, Middleware } from "koa";
+import type { Context, DefaultState, Middleware } from "koa";
 import { requestContext } from "./request-context.js";
 
 /**
@@ -23,6 +24,8 @@ export interface SessionContext<Data extends object = SessionData> {
   /** The request's session. */
   session: RequestSession<Data>;
 }
+
+const attached = new WeakMap<Context, { manager: object; session: object }>();
 
 /** Marks a store error as Koa expects (`status` 503 is already set), then returns it. */
 function unexposed(error: unknown): unknown {
@@ -48,7 +51,7 @@ function unexposed(error: unknown): unknown {
  * });
  * ```
  */
-export function sessionMiddleware<Data extends object>(
+export function sessionMiddleware<Data extends JsonData<Data>>(
   manager: SessionManager<Data>,
 ): Middleware<DefaultState, SessionContext<Data>> {
   return async (ctx, next) => {
@@ -58,6 +61,7 @@ export function sessionMiddleware<Data extends object>(
         throw unexposed(error);
       });
     ctx.session = session;
+    attached.set(ctx, { manager, session });
     let written: SessionHeaders | null = null;
     const { onerror } = ctx;
     ctx.onerror = (error) => onerror.call(ctx, withSessionHeaders(error, written));
@@ -79,6 +83,33 @@ export function sessionMiddleware<Data extends object>(
     }
     if (session.needsCommit) await commit();
   };
+}
+
+/**
+ * The request's session, typed by the manager's data: the typed way to reach what
+ * `sessionMiddleware(manager)` put in `ctx.session`, on an app not typed with
+ * {@link SessionContext}. Throws, saying what to add, if that middleware did not run for this
+ * request (where `ctx.session` would be `undefined`).
+ *
+ * @example
+ * ```ts
+ * router.post("/theme", (ctx) => {
+ *   getSession(ctx, manager).set("theme", "dark"); // RequestSession<{ theme?: string }>
+ *   ctx.status = 204;
+ * });
+ * ```
+ */
+export function getSession<Data extends JsonData<Data>>(
+  ctx: Context,
+  manager: SessionManager<Data>,
+): RequestSession<Data> {
+  const entry = attached.get(ctx);
+  if (entry === undefined || entry.manager !== manager) {
+    throw new Error(
+      "getSession: this request has no session from this manager; add app.use(sessionMiddleware(manager)) before the route.",
+    );
+  }
+  return entry.session as RequestSession<Data>;
 }
 
 /**

@@ -3,7 +3,12 @@ import { FaultInjectingStore, listenOnLoopback, sendRequest } from "@sesame/core
 import Koa3, { type DefaultState, type Middleware } from "koa";
 import Koa2 from "koa2";
 import { afterEach, describe, expect, expectTypeOf, it } from "vitest";
-import { crossOriginProtection, type SessionContext, sessionMiddleware } from "../src/index.js";
+import {
+  crossOriginProtection,
+  getSession,
+  type SessionContext,
+  sessionMiddleware,
+} from "../src/index.js";
 
 const servers: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -102,6 +107,36 @@ describe.each([
     expect(caught).toHaveLength(1);
     expect(caught[0]).toBe(notFound);
     expect(notFound).not.toHaveProperty("headers");
+  });
+
+  it("says what to add when getSession runs without the middleware or with another manager", async () => {
+    const manager = new SessionManager({ onWarning: () => {} });
+    const other = new SessionManager({ onWarning: () => {} });
+    const answer = (ctx: Koa3.Context, use: SessionManager): void => {
+      try {
+        ctx.body = { userId: getSession(ctx, use).userId };
+      } catch (error) {
+        ctx.body = { error: (error as Error).message };
+      }
+    };
+    const bare = new Koa().use((ctx) => answer(ctx, manager));
+    const mounted = new Koa().use(sessionMiddleware(manager));
+    mounted.use((ctx) => answer(ctx, ctx.path === "/other" ? other : manager));
+    const [bareServer, mountedServer] = await Promise.all(
+      [bare, mounted].map((app) => listenOnLoopback(app.callback())),
+    );
+    servers.push(bareServer!, mountedServer!);
+    const message =
+      "getSession: this request has no session from this manager; add app.use(sessionMiddleware(manager)) before the route.";
+    expect(JSON.parse((await sendRequest(bareServer!.url, "GET", "/")).body)).toEqual({
+      error: message,
+    });
+    expect(JSON.parse((await sendRequest(mountedServer!.url, "GET", "/")).body)).toEqual({
+      userId: null,
+    });
+    expect(JSON.parse((await sendRequest(mountedServer!.url, "GET", "/other")).body)).toEqual({
+      error: message,
+    });
   });
 
   it("does not commit after a store error thrown downstream", async () => {

@@ -10,6 +10,7 @@ export type SesameErrorCode =
   | "config_invalid"
   | "store_unavailable"
   | "store_timeout"
+  | "store_misconfigured"
   | "session_too_large"
   | "session_data_invalid"
   | "cookie_invalid"
@@ -25,7 +26,7 @@ export type SesameErrorCode =
 const SESAME_ERROR = Symbol.for("sesame.error");
 
 /** The codes of {@link SessionStoreError}. */
-const STORE_ERROR_CODES = ["store_unavailable", "store_timeout"] as const;
+const STORE_ERROR_CODES = ["store_unavailable", "store_timeout", "store_misconfigured"] as const;
 
 /** Base class of every error sesame throws. */
 export class SesameError extends Error {
@@ -63,8 +64,8 @@ export function isSesameError(error: unknown): error is SesameError {
 }
 
 /**
- * Whether `error` is a {@link SessionStoreError} (the store failed or did not answer in time),
- * from this copy of `@sesame/core` or any other. Adapters answer it with a 503.
+ * Whether `error` is a {@link SessionStoreError} (the store failed, did not answer in time, or
+ * is misconfigured), from this copy of `@sesame/core` or any other. Adapters answer it with a 503.
  *
  * @example
  * ```ts
@@ -88,8 +89,15 @@ export class SessionConfigError extends SesameError {
 }
 
 /**
- * The session store failed or did not answer in time. Adapters turn it into a 503 by default;
- * `cause` holds the store's own error.
+ * The session store failed (`store_unavailable`), did not answer in time (`store_timeout`), or
+ * cannot work as set up (`store_misconfigured`: a missing table, an unconnected client; its
+ * message says how to fix it). Adapters turn it into a 503 by default; `cause` holds the store's
+ * own error.
+ *
+ * @example
+ * ```ts
+ * throw new SessionStoreError("store_misconfigured", "PostgresStore: call `await store.createSchema()` first.");
+ * ```
  */
 export class SessionStoreError extends SesameError {
   /** HTTP status an adapter answers with. */

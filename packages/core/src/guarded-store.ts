@@ -1,6 +1,48 @@
 import { DeadlineQueue } from "./deadline-queue.js";
-import { isSessionStoreError, SessionStoreError } from "./errors.js";
+import {
+  isSessionStoreError,
+  type SesameErrorCode,
+  SessionConfigError,
+  SessionStoreError,
+} from "./errors.js";
 import type { SessionStore, StoredSession, StoredSessionEntry } from "./store.js";
+
+/** A store method, as {@link StoreCall} names it. */
+export type StoreCallOperation =
+  | "get"
+  | "create"
+  | "update"
+  | "delete"
+  | "listByUser"
+  | "deleteByUser"
+  | "countSessions";
+
+/**
+ * One finished store call, as the `onStoreCall` option receives it: what to chart for store
+ * latency and errors.
+ *
+ * @example
+ * ```ts
+ * const onStoreCall = ({ op, ms, ok, code }: StoreCall) =>
+ *   histogram.record(ms, { op, outcome: ok ? "ok" : code });
+ * ```
+ */
+export interface StoreCall {
+  /** The store method called. */
+  op: StoreCallOperation;
+  /** Milliseconds from the call to its outcome, retries and the pauses between them included. */
+  ms: number;
+  /** Whether it succeeded. A read that found nothing succeeded. */
+  ok: boolean;
+  /** Why it failed (`store_timeout`, `store_unavailable`…); absent when it succeeded. */
+  code?: SesameErrorCode;
+}
+
+/**
+ * Receives every finished store call. It must not throw: the manager reports a listener that
+ * throws once through `onWarning`, and the request goes on either way.
+ */
+export type StoreCallListener = (call: StoreCall) => void;
 
 /** How a {@link GuardedStore} bounds every store call. */
 export interface StoreGuardOptions {
@@ -10,6 +52,10 @@ export interface StoreGuardOptions {
   retries: number;
   /** Pause before the first retry; it doubles for each further one. */
   retryDelayMs: number;
+  /** Told about every finished call; whatever it throws is dropped. */
+  onCall: StoreCallListener | undefined;
+  /** The clock that times calls for `onCall`, in milliseconds. Default: `performance.now()`. */
+  clock: () => number;
 }
 
 /** Defaults of {@link StoreGuardOptions}. */
@@ -17,6 +63,8 @@ export const STORE_GUARD_DEFAULTS: StoreGuardOptions = {
   timeoutMs: 2_000,
   retries: 1,
   retryDelayMs: 25,
+  onCall: undefined,
+  clock: () => performance.now(),
 };
 
 /**
@@ -66,14 +114,54 @@ export class GuardedStore implements SessionStore {
     return this.#call("deleteByUser", true, () => this.inner.deleteByUser(userId, exceptId));
   }
 
-  async #call<T>(operation: string, repeatable: boolean, run: () => Promise<T>): Promise<T> {
+  /**
+   * Counts live sessions (see the store contract). Rejects with `SessionConfigError` when the
+   * guarded store does not implement `countSessions`.
+   */
+  countSessions(userId?: string): Promise<number> {
+    const inner = this.inner;
+    if (typeof inner.countSessions !== "function") {
+      return Promise.reject(
+        new SessionConfigError(
+          "The session store does not implement countSessions(); add it (see the store contract).",
+        ),
+      );
+    }
+    return this.#call("countSessions", true, () => inner.countSessions!(userId));
+  }
+
+  /** Runs one call with its retries, and tells `onCall` how it went. */
+  async #call<T>(
+    operation: StoreCallOperation,
+    repeatable: boolean,
+    run: () => Promise<T>,
+  ): Promise<T> {
+    const { onCall, clock } = this.#options;
+    if (onCall === undefined) return this.#attempt(operation, repeatable, run);
+    const started = clock();
+    try {
+      const value = await this.#attempt(operation, repeatable, run);
+      report(onCall, { op: operation, ms: clock() - started, ok: true });
+      return value;
+    } catch (error) {
+      const { code } = error as SessionStoreError;
+      report(onCall, { op: operation, ms: clock() - started, ok: false, code });
+      throw error;
+    }
+  }
+
+  async #attempt<T>(operation: string, repeatable: boolean, run: () => Promise<T>): Promise<T> {
     const attempts = repeatable ? this.#options.retries + 1 : 1;
     let delay = this.#options.retryDelayMs;
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.#withTimeout(operation, run);
       } catch (error) {
-        if (attempt >= attempts || (isSessionStoreError(error) && error.code === "store_timeout")) {
+        // A timeout has used the caller's budget; a misconfigured store fails the same way again.
+        if (
+          attempt >= attempts ||
+          (isSessionStoreError(error) && error.code !== "store_unavailable")
+        ) {
           throw isSessionStoreError(error)
             ? error
             : new SessionStoreError("store_unavailable", `Session store ${operation} failed.`, {
@@ -114,6 +202,15 @@ export class GuardedStore implements SessionStore {
         },
       );
     });
+  }
+}
+
+/** Tells the listener, which must never fail a request: the manager's wrapper reports a throw. */
+function report(onCall: StoreCallListener, call: StoreCall): void {
+  try {
+    onCall(call);
+  } catch {
+    // Dropped here; see StoreCallListener.
   }
 }
 

@@ -25,8 +25,24 @@ export {
   SessionTooLargeError,
 } from "./errors.js";
 export type { RejectionReason, SessionEvent, SessionEventListener } from "./events.js";
+export {
+  EXPIRED_SWEEP_DEFAULTS,
+  type ExpiredRecordSweeper,
+  type ExpiredSweep,
+  type ExpiredSweepOptions,
+  scheduleExpiredSweep,
+} from "./expired-sweep.js";
+export { FLASH_KEY_PREFIX } from "./flash.js";
 export { pickForwardedEntry, resolveTrustedHops, type TrustProxy } from "./forwarded.js";
-export { GuardedStore, STORE_GUARD_DEFAULTS, type StoreGuardOptions } from "./guarded-store.js";
+export {
+  GuardedStore,
+  STORE_GUARD_DEFAULTS,
+  type StoreCall,
+  type StoreCallListener,
+  type StoreCallOperation,
+  type StoreGuardOptions,
+} from "./guarded-store.js";
+export type { JsonData, JsonValue } from "./json.js";
 export { MEMORY_STORE_DEFAULTS, MemoryStore, type MemoryStoreOptions } from "./memory-store.js";
 export {
   SESSION_DEFAULTS,
@@ -46,6 +62,11 @@ export type { SessionHeaders } from "./session-cookie.js";
 export type { SessionData } from "./session-engine.js";
 export { SessionManager } from "./session-manager.js";
 export type { StandardSchemaResult, StandardSchemaV1 } from "./standard-schema.js";
-export type { SessionStore, StoredSession, StoredSessionEntry } from "./store.js";
+export {
+  EXPIRED_RETENTION_MS,
+  type SessionStore,
+  type StoredSession,
+  type StoredSessionEntry,
+} from "./store.js";
 export { TOKEN_BYTES } from "./token.js";
 export type { SessionSummary } from "./user-sessions.js";

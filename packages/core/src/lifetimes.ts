@@ -58,3 +58,11 @@ export function expiryReached(record: StoredSession, now: number): "idle" | "abs
   if (now >= record.absoluteExpiresAt) return "absolute";
   return now >= record.expiresAt ? "idle" : null;
 }
+
+/**
+ * Whether the record is expired at `now`. Stores return expired records for a while (see
+ * `EXPIRED_RETENTION_MS`), so every read that needs a live session checks this.
+ */
+export function isExpired(record: StoredSession, now: number): boolean {
+  return expiryReached(record, now) !== null;
+}

@@ -1,19 +1,33 @@
 import { ExpiryQueue } from "./expiry-queue.js";
-import type { SessionStore, StoredSession, StoredSessionEntry } from "./store.js";
+import {
+  EXPIRED_RETENTION_MS,
+  type SessionStore,
+  type StoredSession,
+  type StoredSessionEntry,
+} from "./store.js";
 
 /** Options for {@link MemoryStore}. */
 export interface MemoryStoreOptions {
   /**
    * Most sessions kept at once. When a new session would exceed it, expired records are swept
-   * first; if the store is still full, the live session closest to its expiry is evicted.
+   * first (retained ones too); if the store is still full, the live session closest to its
+   * expiry is evicted.
    */
   maxSessions?: number;
+  /**
+   * How long `get` keeps returning an expired record, so the manager reports a late cookie as
+   * `expired`; see the store contract. Retained records go first when the store is full.
+   */
+  expiredRetentionMs?: number;
   /** The clock, in milliseconds since the epoch. Inject one in tests. */
   now?: () => number;
 }
 
 /** Defaults of {@link MemoryStoreOptions}. */
-export const MEMORY_STORE_DEFAULTS = { maxSessions: 100_000 } as const;
+export const MEMORY_STORE_DEFAULTS = {
+  maxSessions: 100_000,
+  expiredRetentionMs: EXPIRED_RETENTION_MS,
+} as const;
 
 /** How many expired records one write sweeps at most, so no single call pays for a backlog. */
 const SWEEP_BATCH = 64;
@@ -38,6 +52,7 @@ export class MemoryStore implements SessionStore {
   readonly #byUser = new Map<string, string | Set<string>>();
   readonly #expiry = new ExpiryQueue();
   readonly #maxSessions: number;
+  readonly #retention: number;
   readonly #now: () => number;
 
   constructor(options: MemoryStoreOptions = {}) {
@@ -47,23 +62,34 @@ export class MemoryStore implements SessionStore {
         `MemoryStore: maxSessions must be a positive integer, got ${maxSessions}`,
       );
     }
+    const retention = options.expiredRetentionMs ?? MEMORY_STORE_DEFAULTS.expiredRetentionMs;
+    if (!Number.isFinite(retention) || retention < 0) {
+      throw new RangeError(
+        `MemoryStore: expiredRetentionMs must be a non-negative number, got ${retention}`,
+      );
+    }
     this.#maxSessions = maxSessions;
+    this.#retention = retention;
     this.#now = options.now ?? Date.now;
   }
 
-  /** How many records are held, including expired ones not yet swept. */
+  /** How many records are held, including expired ones retained or not yet swept. */
   get size(): number {
     return this.#records.size;
   }
 
   async get(id: string): Promise<StoredSession | null> {
-    return this.#live(id) ?? null;
+    const record = this.#records.get(id);
+    if (record === undefined) return null;
+    if (record.expiresAt + this.#retention > this.#now()) return record;
+    this.#remove(id);
+    return null;
   }
 
   async create(id: string, record: StoredSession): Promise<void> {
     this.sweep(SWEEP_BATCH);
     if (!this.#records.has(id) && this.#records.size >= this.#maxSessions) {
-      this.sweep(FULL_SWEEP_BATCH);
+      this.#sweepUntil(this.#now(), FULL_SWEEP_BATCH);
       if (this.#records.size >= this.#maxSessions) this.#evictSoonestExpiring();
     }
     this.#put(id, { ...record });
@@ -100,19 +126,35 @@ export class MemoryStore implements SessionStore {
     return deleted;
   }
 
+  async countSessions(userId?: string): Promise<number> {
+    const now = this.#now();
+    let count = 0;
+    const ids = userId === undefined ? this.#records.keys() : this.#userIds(userId);
+    for (const id of ids) {
+      const record = this.#records.get(id);
+      if (record !== undefined && record.expiresAt > now && record.successorId === null) count++;
+    }
+    return count;
+  }
+
   /**
-   * Removes up to `limit` expired records. Writes call it with a small batch; call it yourself
-   * to drain everything at once. Resolves how many records were removed.
+   * Removes up to `limit` records that expired longer ago than the retention window. Writes
+   * call it with a small batch; call it yourself to drain everything at once. Resolves how many
+   * records were removed.
    */
   sweep(limit = Number.POSITIVE_INFINITY): number {
-    const now = this.#now();
+    return this.#sweepUntil(this.#now() - this.#retention, limit);
+  }
+
+  /** Removes up to `limit` records whose `expiresAt` is at or before `time`. */
+  #sweepUntil(time: number, limit: number): number {
     let removed = 0;
     while (removed < limit) {
-      const due = this.#expiry.popDue(now);
+      const due = this.#expiry.popDue(time);
       if (due === undefined) break;
       const record = this.#records.get(due.id);
       if (record === undefined) continue;
-      if (record.expiresAt <= now) {
+      if (record.expiresAt <= time) {
         this.#remove(due.id);
         removed++;
       } else {
@@ -122,13 +164,10 @@ export class MemoryStore implements SessionStore {
     return removed;
   }
 
+  /** The record under `id` if it is live; expired ones stay until the retention window ends. */
   #live(id: string): StoredSession | undefined {
     const record = this.#records.get(id);
-    if (record === undefined) return undefined;
-    if (record.expiresAt <= this.#now()) {
-      this.#remove(id);
-      return undefined;
-    }
+    if (record === undefined || record.expiresAt <= this.#now()) return undefined;
     return record;
   }
 

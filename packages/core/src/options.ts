@@ -2,11 +2,14 @@ import { cookiePrefixOf } from "./cookie/prefix.js";
 import { serializeCookie } from "./cookie/serialize.js";
 import { type CookieError, SessionConfigError } from "./errors.js";
 import type { SessionEventListener } from "./events.js";
+import type { StoreCallListener } from "./guarded-store.js";
 import type { Serializer } from "./serializer.js";
 import { jsonSerializer } from "./serializer.js";
 import type { StandardSchemaV1 } from "./standard-schema.js";
 import type { SessionStore } from "./store.js";
+import { describeMemoryStoreInProduction, describeStoreProblem } from "./store-checks.js";
 import type { RandomSource } from "./token.js";
+import { warnUnknownOptions } from "./unknown-options.js";
 
 /** Options of the session cookie. */
 export interface SessionCookieOptions {
@@ -83,6 +86,12 @@ export interface SessionManagerOptions<Data> {
   /** Receives audit events. */
   onEvent?: SessionEventListener;
   /**
+   * Told about every store call once it finished: `{ op, ms, ok, code? }`, retries included, so
+   * you can chart store latency and errors. It must not throw: one that throws is reported once
+   * through `onWarning`, and the request goes on.
+   */
+  onStoreCall?: StoreCallListener;
+  /**
    * Most `rejected` events per second for each reason; the rest are counted in the next event of
    * that reason (`suppressed`). `renewed_token_reused` and rejections that name a user are never
    * limited, so junk cookies cannot hide them.
@@ -121,6 +130,44 @@ export const SESSION_DEFAULTS = {
   maxRejectedEventsPerSecond: 100,
 } as const;
 
+/** Every option name, so a misspelt one (from JavaScript, where no type checks it) is reported. */
+const OPTION_NAMES = Object.keys({
+  store: true,
+  cookie: true,
+  secrets: true,
+  idleTimeoutSeconds: true,
+  absoluteTimeoutSeconds: true,
+  anonymousTimeoutSeconds: true,
+  touchIntervalSeconds: true,
+  renewalIntervalSeconds: true,
+  renewalGraceSeconds: true,
+  maxPersistentCookieSeconds: true,
+  maxDataBytes: true,
+  maxSessionsPerUser: true,
+  sessionLimitPolicy: true,
+  storeTimeoutMs: true,
+  storeRetries: true,
+  onStoreError: true,
+  serializer: true,
+  schema: true,
+  onEvent: true,
+  onStoreCall: true,
+  maxRejectedEventsPerSecond: true,
+  onWarning: true,
+  now: true,
+  randomBytes: true,
+} satisfies Record<keyof SessionManagerOptions<unknown>, true>);
+
+/** Every cookie option name. */
+const COOKIE_OPTION_NAMES = Object.keys({
+  name: true,
+  sameSite: true,
+  domain: true,
+  path: true,
+  allowInsecureHttp: true,
+  partitioned: true,
+} satisfies Record<keyof SessionCookieOptions, true>);
+
 /** Options with every default applied and every value checked. */
 export interface ResolvedOptions<Data> {
   store: SessionStore;
@@ -145,6 +192,7 @@ export interface ResolvedOptions<Data> {
   serializer: Serializer;
   schema: StandardSchemaV1<unknown, Data> | undefined;
   onEvent: SessionEventListener | undefined;
+  onStoreCall: StoreCallListener | undefined;
   maxRejectedEventsPerSecond: number;
   onWarning: (message: string) => void;
   now: () => number;
@@ -168,6 +216,12 @@ export function resolveOptions<Data>(
   options: SessionManagerOptions<Data>,
   defaultStore: () => SessionStore,
 ): ResolvedOptions<Data> {
+  const onWarning = options.onWarning ?? ((message: string) => console.warn(message));
+  warnUnknownOptions(options, OPTION_NAMES, "", onWarning);
+  if (typeof options.cookie === "object" && options.cookie !== null) {
+    warnUnknownOptions(options.cookie, COOKIE_OPTION_NAMES, "cookie.", onWarning);
+  }
+  const store = resolveStore(options.store, defaultStore, onWarning);
   const cookie = resolveCookie(options.cookie ?? {});
   const idle = seconds(
     "idleTimeoutSeconds",
@@ -197,7 +251,7 @@ export function resolveOptions<Data>(
   if (onStoreError !== "fail" && onStoreError !== "anonymous")
     fail('onStoreError must be "fail" or "anonymous".');
   return {
-    store: options.store ?? defaultStore(),
+    store,
     cookie,
     secrets: resolveSecrets(options.secrets),
     idleTimeoutMs: idle * 1000,
@@ -239,14 +293,31 @@ export function resolveOptions<Data>(
     serializer: options.serializer ?? jsonSerializer,
     schema: options.schema,
     onEvent: options.onEvent,
+    onStoreCall: options.onStoreCall,
     maxRejectedEventsPerSecond: nonNegativeInteger(
       "maxRejectedEventsPerSecond",
       options.maxRejectedEventsPerSecond ?? SESSION_DEFAULTS.maxRejectedEventsPerSecond,
     ),
-    onWarning: options.onWarning ?? ((message) => console.warn(message)),
+    onWarning,
     now: options.now ?? Date.now,
     randomBytes: options.randomBytes,
   };
+}
+
+/** The store, checked to be a sesame store; a `MemoryStore` in production warns. */
+function resolveStore(
+  given: SessionStore | undefined,
+  defaultStore: () => SessionStore,
+  warn: (message: string) => void,
+): SessionStore {
+  if (given !== undefined && given !== null) {
+    const problem = describeStoreProblem(given);
+    if (problem !== null) fail(problem);
+  }
+  const store = given ?? defaultStore();
+  const warning = describeMemoryStoreInProduction(store);
+  if (warning !== null) warn(warning);
+  return store;
 }
 
 function resolveCookie(options: SessionCookieOptions): ResolvedOptions<unknown>["cookie"] {

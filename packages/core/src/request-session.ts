@@ -5,6 +5,7 @@ import {
   SessionLimitError,
   type SessionStoreError,
 } from "./errors.js";
+import { flashKey, splitFlash } from "./flash.js";
 import type { RequestContext } from "./request-context.js";
 import type { SessionHeaders } from "./session-cookie.js";
 import type { LoadedSession, SessionData, SessionEngine } from "./session-engine.js";
@@ -61,7 +62,8 @@ interface Current {
 /**
  * One request's view of its session: read it, change it, create, rotate or destroy it. The
  * adapter commits it once, before the response headers go out, and writes the headers the
- * commit returns; nothing is written for a request that changed nothing.
+ * commit returns; nothing is written for a request that changed nothing. `Data` types the
+ * session data, `Flash` the values {@link RequestSession.flash} leaves for a later request.
  *
  * What a commit will do is one explicit state: the store write (`#isNew`, `#patch`, `#touch`,
  * or a due renewal) and the cookie action (`#cookie`: set, clear or leave).
@@ -74,7 +76,7 @@ interface Current {
  * const headers = await session.commit(); // the Set-Cookie line and its headers, or null
  * ```
  */
-export class RequestSession<Data extends object = SessionData> {
+export class RequestSession<Data extends object = SessionData, Flash extends object = SessionData> {
   readonly #engine: SessionEngine<Data>;
   readonly #context: RequestContext;
   #current: Current | null;
@@ -137,7 +139,7 @@ export class RequestSession<Data extends object = SessionData> {
 
   /** A read-only copy of the session data (empty without a session). */
   get data(): Readonly<Partial<Data>> {
-    return { ...(this.#current?.data ?? {}) } as Partial<Data>;
+    return splitFlash(this.#current?.data ?? {}).data as Partial<Data>;
   }
 
   /** One value of the session data. */
@@ -156,18 +158,57 @@ export class RequestSession<Data extends object = SessionData> {
         `Session data cannot hold a ${typeof value} (key ${JSON.stringify(key)}); use unset() to remove a key.`,
       );
     }
+    this.#engine.checkKey(key);
     this.#change(key, value);
   }
 
   /** Removes one value. */
   unset<K extends keyof Data & string>(key: K): void {
     if (this.#current === null || !Object.hasOwn(this.#current.data, key)) return;
+    this.#engine.checkKey(key);
     this.#change(key, REMOVED);
   }
 
+  /**
+   * Leaves `value` under `key` for a later request to read once with {@link takeFlash}: the
+   * notice after a redirect. A second flash of the same key replaces the first. Like
+   * {@link set}, it starts an anonymous session when there is none, and is saved at commit.
+   * Flash values live in the session, so `create()` (sign-in) drops the ones set before it:
+   * flash after signing in. They are not checked by the manager's `schema`.
+   *
+   * @example
+   * ```ts
+   * session.flash("notice", "Your profile was saved.");
+   * // the next request, after the redirect:
+   * const notice = session.takeFlash("notice"); // "Your profile was saved.", then gone
+   * ```
+   */
+  flash<K extends keyof Flash & string>(key: K, value: Flash[K]): void {
+    if (value === undefined || typeof value === "function" || typeof value === "symbol") {
+      throw new SessionDataError(
+        `A flash value cannot be a ${typeof value} (key ${JSON.stringify(key)}).`,
+      );
+    }
+    this.#engine.checkKey(key);
+    this.#change(flashKey(key), value);
+  }
+
+  /**
+   * Reads the flash value `key` and removes it (saved at commit), so it is shown once; resolves
+   * `undefined` when there is none.
+   */
+  takeFlash<K extends keyof Flash & string>(key: K): Flash[K] | undefined {
+    const name = flashKey(key);
+    const data = this.#current?.data;
+    if (data === undefined || !Object.hasOwn(data, name)) return undefined;
+    const value = data[name] as Flash[K];
+    this.#change(name, REMOVED);
+    return value;
+  }
+
+  /** Sets (or, with {@link REMOVED}, removes) one data key, already checked, saved at commit. */
   #change(key: string, value: unknown): void {
     this.#usable("Changing session data");
-    this.#engine.checkKey(key);
     const current = this.#current ?? this.#startNew(null, false, null);
     const next: SessionData = { ...current.data };
     if (value === REMOVED) delete next[key];
@@ -192,8 +233,8 @@ export class RequestSession<Data extends object = SessionData> {
         carried[key] = this.#current.data[key];
     }
     await this.#dropCurrent();
+    for (const key of Object.keys(options.data ?? {})) this.#engine.checkKey(key);
     const data: SessionData = { ...carried, ...options.data };
-    for (const key of Object.keys(data)) this.#engine.checkKey(key);
     const current = this.#startNew(userId, options.persistent ?? false, this.#engine.now());
     current.record.data = this.#engine.serializeData(data);
     current.data = data;

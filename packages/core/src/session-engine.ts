@@ -1,6 +1,12 @@
-import { isSessionStoreError, SessionDataError, SessionTooLargeError } from "./errors.js";
+import {
+  isSessionStoreError,
+  SessionDataError,
+  type SessionStoreError,
+  SessionTooLargeError,
+} from "./errors.js";
 import { RejectionLimiter, type RejectionReason, type SessionEvent } from "./events.js";
-import { GuardedStore } from "./guarded-store.js";
+import { FLASH_KEY_PREFIX, isFlashKey } from "./flash.js";
+import { GuardedStore, type StoreCallListener } from "./guarded-store.js";
 import { isRenewalDue, isTouchDue, lifetimesFor, slidExpiry } from "./lifetimes.js";
 import type { ResolvedOptions } from "./options.js";
 import type { RequestContext } from "./request-context.js";
@@ -50,7 +56,20 @@ export class SessionEngine<Data extends object> {
     this.store = new GuardedStore(options.store, {
       timeoutMs: options.storeTimeoutMs,
       retries: options.storeRetries,
+      onCall: this.#storeCallListener(options.onStoreCall),
     });
+  }
+
+  /** The `onStoreCall` listener, wrapped so that one that throws is reported once, not thrown. */
+  #storeCallListener(listener: StoreCallListener | undefined): StoreCallListener | undefined {
+    if (listener === undefined) return undefined;
+    return (call) => {
+      try {
+        listener(call);
+      } catch (error) {
+        this.warnOnce("onStoreCall", `sesame: the onStoreCall listener threw: ${String(error)}`);
+      }
+    };
   }
 
   now(): number {
@@ -95,9 +114,18 @@ export class SessionEngine<Data extends object> {
 
   /** Reports a store failure as an event, then rethrows it. */
   storeFailed(error: unknown): never {
-    if (isSessionStoreError(error))
-      this.emit({ type: "store_error", at: this.now(), code: error.code });
+    if (isSessionStoreError(error)) this.reportStoreError(error);
     throw error;
+  }
+
+  /** Emits `store_error`; a misconfigured store also warns, once per problem, saying how to fix it. */
+  reportStoreError(error: SessionStoreError): void {
+    this.emit({ type: "store_error", at: this.now(), code: error.code });
+    if (error.code !== "store_misconfigured") return;
+    this.warnOnce(
+      `store_misconfigured:${error.message}`,
+      `sesame: the session store is misconfigured, so session requests answer 503: ${error.message}`,
+    );
   }
 
   newToken(): string {
@@ -158,6 +186,11 @@ export class SessionEngine<Data extends object> {
   checkKey(key: string): void {
     if (typeof key !== "string" || FORBIDDEN_KEYS.has(key)) {
       throw new SessionDataError(`Session data cannot use the key ${JSON.stringify(String(key))}.`);
+    }
+    if (isFlashKey(key)) {
+      throw new SessionDataError(
+        `Session data cannot use the key ${JSON.stringify(key)}: keys starting with "${FLASH_KEY_PREFIX}" hold flash values; use session.flash().`,
+      );
     }
   }
 

@@ -1,5 +1,6 @@
 import { getCookieValues } from "./cookie/parse.js";
 import { isSessionStoreError } from "./errors.js";
+import type { JsonData } from "./json.js";
 import { MemoryStore } from "./memory-store.js";
 import { type ResolvedOptions, resolveOptions, type SessionManagerOptions } from "./options.js";
 import type { RequestContext } from "./request-context.js";
@@ -7,6 +8,7 @@ import { RequestSession } from "./request-session.js";
 import { type SessionData, SessionEngine } from "./session-engine.js";
 import { resolveSession } from "./session-resolver.js";
 import {
+  countSessions,
   listUserSessions,
   revokeUserSession,
   revokeUserSessions,
@@ -16,6 +18,8 @@ import {
 /**
  * Owns every session rule: tokens, cookies, expiry, rotation, saving, per-user revocation.
  * Build one per application; adapters call {@link SessionManager.load} once per request.
+ * `Data` types the session data; it is stored as JSON, so it may only hold JSON values
+ * (see {@link JsonData}). `Flash` types the values `session.flash()` leaves for a later request.
  *
  * @example
  * ```ts
@@ -29,7 +33,10 @@ import {
  * if (session.userId === null) return new Response("Sign in first", { status: 401 });
  * ```
  */
-export class SessionManager<Data extends object = SessionData> {
+export class SessionManager<
+  Data extends JsonData<Data> = SessionData,
+  Flash extends JsonData<Flash> = SessionData,
+> {
   readonly #engine: SessionEngine<Data>;
 
   /** Throws `SessionConfigError`, saying how to fix it, for any option that cannot work. */
@@ -65,7 +72,7 @@ export class SessionManager<Data extends object = SessionData> {
   async load(
     cookieHeader: string | readonly string[] | null | undefined,
     context: RequestContext,
-  ): Promise<RequestSession<Data>> {
+  ): Promise<RequestSession<Data, Flash>> {
     const engine = this.#engine;
     if (!cookieHeader) return new RequestSession(engine, context, null);
     const values = getCookieValues(cookieHeader, engine.options.cookie.name);
@@ -78,7 +85,7 @@ export class SessionManager<Data extends object = SessionData> {
       return new RequestSession(engine, context, await resolveSession(engine, values[0]!));
     } catch (error) {
       if (!isSessionStoreError(error)) throw error;
-      engine.emit({ type: "store_error", at: engine.now(), code: error.code });
+      engine.reportStoreError(error);
       if (engine.options.onStoreError === "fail") throw error;
       return new RequestSession(engine, context, null, error);
     }
@@ -87,6 +94,23 @@ export class SessionManager<Data extends object = SessionData> {
   /** A user's live sessions, newest first. */
   listUserSessions(userId: string): Promise<SessionSummary[]> {
     return listUserSessions(this.#engine, userId, null);
+  }
+
+  /**
+   * Counts live sessions: every session in the store, or only those of `userId` (renewed tokens'
+   * forwarders are never counted). Every store shipped with sesame counts both; with a custom
+   * store that has no `countSessions`, a user's sessions are counted through `listByUser`, and the
+   * total rejects with `SessionConfigError`. A total may scan the whole store (see the store's
+   * README): call it from a metrics job, not on every request.
+   *
+   * @example
+   * ```ts
+   * const live = await manager.countSessions(); // for a gauge, once a minute
+   * const devices = await manager.countSessions("user-42");
+   * ```
+   */
+  countSessions(userId?: string): Promise<number> {
+    return countSessions(this.#engine, userId);
   }
 
   /** Revokes one of a user's sessions by its handle; resolves `false` if it is not theirs. */

@@ -6,8 +6,9 @@
  *
  * @module
  */
+import { splitFlash } from "./flash.js";
 import { holdsSession, isHonoured, NOWHERE } from "./forwarding.js";
-import { expiryReached } from "./lifetimes.js";
+import { expiryReached, isExpired } from "./lifetimes.js";
 import type { LoadedSession, SessionData, SessionEngine } from "./session-engine.js";
 import type { StoredSession } from "./store.js";
 import { hashToken, isWellFormedToken, verifySignedValue } from "./token.js";
@@ -36,15 +37,27 @@ export async function resolveSession(engine: Engine, value: string): Promise<Loa
   const id = typeof hashed === "string" ? hashed : await hashed;
   const record = await engine.store.get(id);
   if (record === null) return engine.reject("unknown_session");
-  if (record.successorId !== null) return followForwarder(engine, record);
-  const now = engine.now();
-  const expired = expiryReached(record, now);
-  if (expired !== null) {
-    const { handle, userId } = record;
-    engine.emit({ type: "expired", at: now, handle, userId, reason: expired });
-    return null;
+  if (record.successorId !== null) {
+    // A forwarder past its own expiry names no session: its session lives on elsewhere, or not.
+    if (isExpired(record, engine.now())) return engine.reject("unknown_session");
+    return followForwarder(engine, record);
   }
+  if (reportExpiry(engine, record)) return null;
   return withData(engine, id, token, record, resign);
+}
+
+/**
+ * Emits `expired` (with the reason: idle or absolute) when the record has expired. Stores keep
+ * returning expired records for a while precisely so that this can tell a session that ran out
+ * from a cookie that never named one.
+ */
+function reportExpiry(engine: Engine, record: StoredSession): boolean {
+  const now = engine.now();
+  const reason = expiryReached(record, now);
+  if (reason === null) return false;
+  const { handle, userId } = record;
+  engine.emit({ type: "expired", at: now, handle, userId, reason });
+  return true;
 }
 
 /** A renewed token leads to its successor (live, or still pending) during its grace window. */
@@ -58,6 +71,7 @@ async function followForwarder(
   const successor = await engine.store.get(successorId);
   if (successor === null || !holdsSession(successorId, successor))
     return engine.reject("unknown_session");
+  if (reportExpiry(engine, successor)) return null;
   return withData(engine, successorId, null, successor, false);
 }
 
@@ -79,8 +93,10 @@ function withData(
     return engine.reject("corrupt_record", record);
   const schema = engine.options.schema;
   if (schema === undefined) return { id, token, record, data: data as SessionData, resign };
-  return Promise.resolve(schema["~standard"].validate(data)).then((result) => {
+  // The schema describes the application's data; flash values are kept apart from it.
+  const { data: own, flash } = splitFlash(data as SessionData);
+  return Promise.resolve(schema["~standard"].validate(own)).then((result) => {
     if (result.issues !== undefined) return engine.reject("invalid_data", record);
-    return { id, token, record, data: { ...(result.value as SessionData) }, resign };
+    return { id, token, record, data: { ...(result.value as SessionData), ...flash }, resign };
   });
 }

@@ -9,6 +9,7 @@
  */
 import { SessionStoreError } from "./errors.js";
 import { holdsSession, isHonoured, isPending, NOWHERE } from "./forwarding.js";
+import { isExpired } from "./lifetimes.js";
 import type { SessionData, SessionEngine } from "./session-engine.js";
 import type { StoredSession } from "./store.js";
 
@@ -116,6 +117,11 @@ export async function destroySession(engine: Engine, id: string): Promise<void> 
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const record = await engine.store.get(next);
     if (record === null) return;
+    if (isExpired(record, engine.now())) {
+      // Dead already, and update() refuses expired records: nothing to claim, only to drop.
+      await engine.store.delete(next);
+      return;
+    }
     if (record.successorId === null) {
       const claim = { ...record, successorId: NOWHERE, graceUntil: null };
       if (!(await engine.store.update(next, claim, record.version))) continue;
@@ -200,7 +206,7 @@ async function activate(engine: Engine, pending: HeldSession): Promise<WriteOutc
       return { status: "saved", session: { id: pending.id, token: pending.token, record, data } };
     }
     const fresh = await engine.store.get(pending.id);
-    if (fresh === null) return GONE;
+    if (fresh === null || isExpired(fresh, engine.now())) return GONE;
     if (!isPending(pending.id, fresh)) return SUPERSEDED;
     base = fresh;
   }
@@ -216,12 +222,12 @@ type Holder = { status: "found"; id: string; record: StoredSession } | WriteOutc
  */
 async function findHolder(engine: Engine, id: string): Promise<Holder> {
   const record = await engine.store.get(id);
-  if (record === null) return GONE;
+  if (record === null || isExpired(record, engine.now())) return GONE;
   if (holdsSession(id, record)) return { status: "found", id, record };
   if (!isHonoured(record, engine.now())) return SUPERSEDED;
   const successorId = record.successorId!;
   const successor = await engine.store.get(successorId);
-  if (successor === null) return GONE;
+  if (successor === null || isExpired(successor, engine.now())) return GONE;
   if (!holdsSession(successorId, successor)) return SUPERSEDED;
   return { status: "found", id: successorId, record: successor };
 }

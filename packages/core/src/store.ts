@@ -67,9 +67,16 @@ export interface StoredSessionEntry {
  * Rules every implementation follows (the conformance suite in `@sesame/core/testing` checks
  * each one against the real backend):
  *
- * - **Expiry.** A record whose `expiresAt` is at or before the store's clock is never
- *   returned by `get` or `listByUser`, whether or not it has been physically removed yet. A
- *   store should also drop it physically (native TTL, or a sweep) so storage stays bounded.
+ * - **Expiry.** A record is *expired* once its `expiresAt` is at or before the store's clock,
+ *   and *live* until then. The manager, not the store, decides what an expired record means:
+ *   `get` keeps returning an expired record, unchanged, for the store's retention window
+ *   (`expiredRetentionMs`, default {@link EXPIRED_RETENTION_MS}) after its `expiresAt`, so a late
+ *   cookie is reported as `expired` (idle or absolute) instead of `unknown_session`; once the
+ *   window has passed, `get` resolves `null` whether or not the record has been physically
+ *   removed yet. Everything else sees live records only: `listByUser` and `countSessions` never
+ *   include an expired record, `update` never replaces one, and `deleteByUser` does not count
+ *   one. A store should also drop records physically after the window (native TTL, or a sweep)
+ *   so storage stays bounded.
  * - **Insert.** `create` writes a record under a key that does not exist yet. The manager
  *   only creates keys derived from fresh 256-bit tokens, so a store may overwrite instead.
  * - **Compare-and-set.** `update(id, record, expectedVersion)` replaces the record only if a
@@ -84,10 +91,19 @@ export interface StoredSessionEntry {
  *   later `update(id, …)` resolves `false`.
  * - **Per-user index.** `listByUser` returns every live record whose `userId` matches, in no
  *   particular order, without scanning sessions of other users. `deleteByUser` deletes them
- *   all (except `exceptId`, when given) and resolves how many it deleted.
+ *   all (except `exceptId`, when given) and resolves how many live ones it deleted.
+ * - **Counting.** `countSessions()` resolves how many live records hold a session of their own
+ *   (`successorId` is `null`: not a forwarder, tombstone or pending successor);
+ *   `countSessions(userId)` counts only that user's, through the per-user index. It is optional
+ *   in this interface so that older custom stores keep compiling; every store shipped with
+ *   sesame implements it, and the manager counts a user's sessions through `listByUser` when a
+ *   store does not (see `SessionManager.countSessions`).
  */
 export interface SessionStore {
-  /** Reads the live record under `id`, or `null` if there is none (or it has expired). */
+  /**
+   * Reads the record under `id`, live or expired within the retention window, or `null` if
+   * there is none (or it expired longer ago than that).
+   */
   get(id: string): Promise<StoredSession | null>;
   /** Writes a new record. It must be readable by `get` once the promise resolves. */
   create(id: string, record: StoredSession): Promise<void>;
@@ -97,6 +113,20 @@ export interface SessionStore {
   delete(id: string): Promise<void>;
   /** Lists a user's live records through the per-user index. */
   listByUser(userId: string): Promise<StoredSessionEntry[]>;
-  /** Deletes a user's records, except `exceptId`; resolves how many were deleted. */
+  /** Deletes a user's records, except `exceptId`; resolves how many live ones were deleted. */
   deleteByUser(userId: string, exceptId?: string): Promise<number>;
+  /** Counts live sessions: all of them, or those of `userId`. See the interface docs. */
+  countSessions?(userId?: string): Promise<number>;
 }
+
+/**
+ * How long, by default, a store keeps returning an expired record from `get` (one hour), so
+ * that the manager can report a late cookie as `expired` rather than `unknown_session`. Every
+ * store shipped with sesame takes it as its `expiredRetentionMs` option.
+ *
+ * @example
+ * ```ts
+ * new MemoryStore({ expiredRetentionMs: EXPIRED_RETENTION_MS * 24 }); // a day instead
+ * ```
+ */
+export const EXPIRED_RETENTION_MS = 60 * 60 * 1000;

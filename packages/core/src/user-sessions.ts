@@ -29,6 +29,21 @@ export async function listLiveEntries(
   return entries.filter((entry) => entry.record.successorId === null);
 }
 
+/**
+ * How many live sessions there are: all of them, or only `userId`'s. Through the store's
+ * `countSessions` when it has one; otherwise a user's are counted through `listByUser`, and the
+ * total rejects with `SessionConfigError`, which no listing can answer.
+ */
+export async function countSessions(
+  engine: SessionEngine<object>,
+  userId: string | undefined,
+): Promise<number> {
+  if (typeof engine.options.store.countSessions === "function" || userId === undefined) {
+    return engine.store.countSessions(userId);
+  }
+  return (await listLiveEntries(engine, userId)).length;
+}
+
 /** A user's live sessions, newest first, the one stored under `currentId` marked `current`. */
 export async function listUserSessions(
   engine: SessionEngine<object>,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { EXPIRED_RETENTION_MS } from "../src/store.js";
 import { hashToken } from "../src/token.js";
 import { setup } from "./harness.js";
 
@@ -31,21 +32,69 @@ describe("audit events", () => {
     }
   });
 
-  it("report expiry and rejections with a reason", async () => {
-    const { client, events, clock } = setup({ idleTimeoutSeconds: 60, absoluteTimeoutSeconds: 60 });
+  it("report rejections with a reason: junk is malformed, a forged token unknown_session", async () => {
+    const { client, events } = setup();
     const visitor = client();
     visitor.cookie = "garbage";
     await visitor.whoami();
     visitor.cookie = "A".repeat(43);
     await visitor.whoami();
-    await visitor.login("alice");
+    expect(events).toMatchObject([
+      { type: "rejected", reason: "malformed" },
+      { type: "rejected", reason: "unknown_session" },
+    ]);
+  });
+
+  it("report an idle session's cookie as expired (idle), even after its store record went stale", async () => {
+    const { client, events, clock } = setup({ idleTimeoutSeconds: 60, touchIntervalSeconds: 0 });
+    const alice = client();
+    await alice.login("alice");
     clock.advance(60);
-    await visitor.whoami();
-    expect(
-      events
-        .filter((event) => event.type === "rejected")
-        .map((event) => "reason" in event && event.reason),
-    ).toEqual(["malformed", "unknown_session", "unknown_session", "unknown_session"]);
+    expect(await alice.whoami()).toBeNull();
+    clock.advance(600);
+    expect(await alice.whoami()).toBeNull();
+    const expired = events.filter((event) => event.type === "expired");
+    expect(expired).toMatchObject([
+      { type: "expired", reason: "idle", userId: "alice" },
+      { type: "expired", reason: "idle", userId: "alice" },
+    ]);
+    expect(events.some((event) => event.type === "rejected")).toBe(false);
+  });
+
+  it("report a session past its absolute lifetime as expired (absolute)", async () => {
+    const { client, events, clock } = setup({ idleTimeoutSeconds: 60, absoluteTimeoutSeconds: 90 });
+    const alice = client();
+    await alice.login("alice");
+    clock.advance(59);
+    expect(await alice.whoami()).toBe("alice");
+    clock.advance(31);
+    expect(await alice.whoami()).toBeNull();
+    expect(events.at(-1)).toMatchObject({ type: "expired", reason: "absolute", userId: "alice" });
+  });
+
+  it("report unknown_session once the store's retention window has passed", async () => {
+    const { client, events, clock } = setup({ idleTimeoutSeconds: 60 });
+    const alice = client();
+    await alice.login("alice");
+    clock.advance(60 + EXPIRED_RETENTION_MS / 1000);
+    expect(await alice.whoami()).toBeNull();
+    expect(events.at(-1)).toMatchObject({ type: "rejected", reason: "unknown_session" });
+  });
+
+  it("report a renewed session as expired through its cookie, its replaced token as unknown", async () => {
+    const { client, events, clock } = setup({ idleTimeoutSeconds: 60, renewalIntervalSeconds: 10 });
+    const alice = client();
+    const first = await alice.login("alice");
+    clock.advance(10);
+    expect(await alice.whoami()).toBe("alice");
+    expect(alice.cookie).not.toBe(first);
+    clock.advance(60);
+    expect(await alice.whoami()).toBeNull();
+    expect(events.at(-1)).toMatchObject({ type: "expired", reason: "idle", userId: "alice" });
+    const replaced = client();
+    replaced.cookie = first;
+    expect(await replaced.whoami()).toBeNull();
+    expect(events.at(-1)).toMatchObject({ type: "rejected", reason: "unknown_session" });
   });
 
   it("rate-limit rejections and count what they suppressed", async () => {

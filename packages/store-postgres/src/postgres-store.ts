@@ -1,5 +1,5 @@
 import type { SessionStore, StoredSession, StoredSessionEntry } from "@sesame/core";
-import { SessionConfigError } from "@sesame/core";
+import { EXPIRED_RETENTION_MS, SessionConfigError, SessionStoreError } from "@sesame/core";
 import type { Pool, QueryConfig, QueryResult, QueryResultRow } from "pg";
 
 /**
@@ -17,10 +17,15 @@ export interface PostgresStoreOptions {
   table?: string;
   /** The clock, in milliseconds since the epoch. Inject one in tests. */
   now?: () => number;
+  /**
+   * How long `get` keeps returning an expired row, so the manager reports a late cookie as
+   * `expired` rather than `unknown_session`; `deleteExpired` removes rows older than that.
+   */
+  expiredRetentionMs?: number;
 }
 
 /**
- * Options for {@link PostgresStore.deleteExpired}.
+ * Options for {@link PostgresStore.deleteExpired}; `SqliteStore` takes the same.
  *
  * @example
  * ```ts
@@ -28,6 +33,8 @@ export interface PostgresStoreOptions {
  * ```
  */
 export interface DeleteExpiredOptions {
+  /** Most rows this call removes. Default: every expired row. */
+  limit?: number;
   /** Most rows one `DELETE` statement removes; each batch is its own short transaction. */
   batchSize?: number;
 }
@@ -44,6 +51,7 @@ export const POSTGRES_STORE_DEFAULTS = {
   schema: undefined,
   table: "sesame_sessions",
   now: Date.now,
+  expiredRetentionMs: EXPIRED_RETENTION_MS,
   batchSize: 1_000,
 } as const;
 
@@ -66,7 +74,8 @@ const COLUMNS = "id, user_id, version, expires_at, record";
  *
  * Every method is one statement. `update` is a compare-and-set on the `version` column, and
  * reads filter out expired rows in SQL, so a record is dead the instant its `expiresAt`
- * passes. Expired rows stay on disk until {@link PostgresStore.deleteExpired} removes them.
+ * passes; only `get` returns it for `expiredRetentionMs` more, so the manager can report it as
+ * expired. Expired rows stay on disk until {@link PostgresStore.deleteExpired} removes them.
  * The pool is the application's: attach a `pool.on("error", …)` listener, because `pg` emits
  * `error` when an idle connection drops, and an unhandled `error` event ends the process.
  *
@@ -92,7 +101,10 @@ export class PostgresStore implements SessionStore {
   readonly schemaSql: string;
   readonly #pool: Pool;
   readonly #now: () => number;
+  readonly #retention: number;
   readonly #table: string;
+  /** Settles once the table is known to exist; `null` until the first call looks. */
+  #tableFound: Promise<void> | null = null;
 
   constructor(pool: Pool, options: PostgresStoreOptions = {}) {
     const { schema, table = POSTGRES_STORE_DEFAULTS.table } = options;
@@ -100,6 +112,12 @@ export class PostgresStore implements SessionStore {
     if (schema !== undefined) checkIdentifier("schema", schema, 63);
     this.#pool = pool;
     this.#now = options.now ?? POSTGRES_STORE_DEFAULTS.now;
+    this.#retention = options.expiredRetentionMs ?? POSTGRES_STORE_DEFAULTS.expiredRetentionMs;
+    if (!Number.isFinite(this.#retention) || this.#retention < 0) {
+      throw new SessionConfigError(
+        `PostgresStore: expiredRetentionMs must be a non-negative number, got ${String(this.#retention)}.`,
+      );
+    }
     this.#table = schema === undefined ? `"${table}"` : `"${schema}"."${table}"`;
     const lockKey = schema === undefined ? `sesame:${table}` : `sesame:${schema}.${table}`;
     this.schemaSql = `SELECT pg_advisory_xact_lock(hashtext('${lockKey}'));
@@ -126,11 +144,12 @@ CREATE INDEX IF NOT EXISTS "${table}_user_id_idx" ON ${this.#table} (user_id)
    */
   async createSchema(): Promise<void> {
     await this.#pool.query(this.schemaSql);
+    this.#tableFound = Promise.resolve();
   }
 
   async get(id: string): Promise<StoredSession | null> {
     const sql = `SELECT ${COLUMNS} FROM ${this.#table} WHERE id = $1 AND expires_at > $2`;
-    const { rows } = await this.#query<SessionRow>(sql, [id, this.#now()]);
+    const { rows } = await this.#query<SessionRow>(sql, [id, this.#now() - this.#retention]);
     return rows[0] === undefined ? null : toRecord(rows[0]);
   }
 
@@ -169,41 +188,78 @@ CREATE INDEX IF NOT EXISTS "${table}_user_id_idx" ON ${this.#table} (user_id)
     return rows[0]?.count ?? 0;
   }
 
+  async countSessions(userId?: string): Promise<number> {
+    // Live records that hold a session of their own: not a forwarder, tombstone or pending one.
+    const live = "expires_at > $1 AND (record::json ->> 'successorId') IS NULL";
+    const sql =
+      userId === undefined
+        ? `SELECT count(*)::int AS count FROM ${this.#table} WHERE ${live}`
+        : `SELECT count(*)::int AS count FROM ${this.#table} WHERE ${live} AND user_id = $2`;
+    const values = userId === undefined ? [this.#now()] : [this.#now(), userId];
+    const { rows } = await this.#query<{ count: number }>(sql, values);
+    return rows[0]?.count ?? 0;
+  }
+
   /**
-   * Deletes every expired row, `batchSize` rows per statement so no single transaction holds
-   * many locks or much WAL, and resolves how many rows it deleted. Run it on an interval in
-   * one process (or from `pg_cron`); reads never return expired rows either way.
+   * Deletes every row that expired more than `expiredRetentionMs` ago, `batchSize` rows per
+   * statement so no single transaction holds many locks or much WAL, and resolves how many rows
+   * it deleted. Run it on an interval in one process (`scheduleExpiredSweep(store)` from
+   * `@sesame/core` does, and stops on shutdown), or from `pg_cron`; only the table's size
+   * depends on it.
    *
    * @example
    * ```ts
-   * setInterval(() => {
-   *   store.deleteExpired({ batchSize: 5_000 }).catch((error) => console.error(error));
-   * }, 5 * 60_000).unref();
+   * const sweep = scheduleExpiredSweep(store, { intervalMs: 5 * 60_000 });
+   * await sweep.stop(); // on shutdown, before pool.end()
    * ```
    */
   async deleteExpired(options: DeleteExpiredOptions = {}): Promise<number> {
-    const batchSize = options.batchSize ?? POSTGRES_STORE_DEFAULTS.batchSize;
-    if (!Number.isInteger(batchSize) || batchSize < 1) {
-      throw new RangeError(`deleteExpired: batchSize must be a positive integer, got ${batchSize}`);
-    }
+    const { limit = Number.POSITIVE_INFINITY, batchSize = POSTGRES_STORE_DEFAULTS.batchSize } =
+      options;
+    checkDeleteExpired(limit, batchSize);
     const sql = `DELETE FROM ${this.#table} WHERE id IN (SELECT id FROM ${this.#table}
       WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`;
-    const now = this.#now();
+    const before = this.#now() - this.#retention;
     let total = 0;
-    for (;;) {
-      const { rowCount } = await this.#query(sql, [now, batchSize]);
+    while (total < limit) {
+      const batch = Math.min(batchSize, limit - total);
+      const { rowCount } = await this.#query(sql, [before, batch]);
       total += rowCount ?? 0;
-      if ((rowCount ?? 0) < batchSize) return total;
+      if ((rowCount ?? 0) < batch) break;
     }
+    return total;
   }
 
-  /** Runs `text` as a prepared statement, parsed once per connection. */
-  #query<Row extends QueryResultRow = QueryResultRow>(
+  /** Runs `text` as a prepared statement, parsed once per connection, once the table is found. */
+  async #query<Row extends QueryResultRow = QueryResultRow>(
     text: string,
     values: unknown[],
   ): Promise<QueryResult<Row>> {
+    this.#tableFound ??= this.#findTable();
+    await this.#tableFound;
     const query: QueryConfig = { name: statementName(text), text, values };
     return this.#pool.query<Row>(query);
+  }
+
+  /**
+   * Checks, on first use, that the table exists: without `createSchema()` every call would
+   * fail with a bare `relation does not exist`. A failed check is tried again on the next call.
+   */
+  async #findTable(): Promise<void> {
+    try {
+      const sql = "SELECT to_regclass($1) IS NOT NULL AS found";
+      const { rows } = await this.#pool.query<{ found: boolean }>(sql, [this.#table]);
+      if (rows[0]?.found === true) return;
+    } catch (error) {
+      this.#tableFound = null;
+      throw error;
+    }
+    this.#tableFound = null;
+    throw new SessionStoreError(
+      "store_misconfigured",
+      `PostgresStore: the table ${this.#table} does not exist. Call \`await store.createSchema()\` ` +
+        "once at start-up, before serving requests (or run store.schemaSql in a migration).",
+    );
   }
 }
 
@@ -218,6 +274,15 @@ function statementName(text: string): string {
     hash = Math.imul(hash ^ text.charCodeAt(index), 0x01000193);
   }
   return `sesame_${(hash >>> 0).toString(36)}_${text.length}`;
+}
+
+function checkDeleteExpired(limit: number, batchSize: number): void {
+  if (!(limit >= 0) || (!Number.isInteger(limit) && limit !== Number.POSITIVE_INFINITY)) {
+    throw new RangeError(`deleteExpired: limit must be a non-negative integer, got ${limit}`);
+  }
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new RangeError(`deleteExpired: batchSize must be a positive integer, got ${batchSize}`);
+  }
 }
 
 function checkIdentifier(option: string, value: string, maxLength: number): void {

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { SessionConfigError } from "@sesame/core";
+import { SessionConfigError, SessionManager, SessionStoreError } from "@sesame/core";
 import { describeStoreConformance, makeStoredSession, uniqueId } from "@sesame/core/testing";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -77,6 +77,8 @@ describe.runIf(available)("PostgresStore", () => {
     const live = uniqueId("live");
     await store.create(live, makeStoredSession(time, { expiresAt: time + 60_000 }));
     time += 1_000;
+    expect(await store.deleteExpired()).toBe(0);
+    time += POSTGRES_STORE_DEFAULTS.expiredRetentionMs;
     const query = vi.spyOn(pool, "query");
     try {
       expect(await store.deleteExpired({ batchSize: sample.batchSize })).toBe(sample.rows);
@@ -86,12 +88,56 @@ describe.runIf(available)("PostgresStore", () => {
     }
     const { rows } = await pool.query(
       `SELECT count(*)::int AS expired FROM "${table}" WHERE expires_at <= $1`,
-      [time],
+      [time - POSTGRES_STORE_DEFAULTS.expiredRetentionMs],
     );
     expect(rows[0].expired).toBe(0);
     expect(await store.get(live)).not.toBeNull();
     expect(await store.deleteExpired()).toBe(0);
     await store.delete(live);
+  });
+
+  it("refuses an expiredRetentionMs that is negative", () => {
+    expect(() => new PostgresStore(pool, { table, expiredRetentionMs: -1 })).toThrow(
+      SessionConfigError,
+    );
+  });
+
+  it("says to call createSchema() when its table is missing, from the first call on", async () => {
+    const missing = uniqueTableName("sesame_missing");
+    const store = new PostgresStore(pool, { table: missing });
+    const message = `PostgresStore: the table "${missing}" does not exist. Call \`await store.createSchema()\` once at start-up, before serving requests (or run store.schemaSql in a migration).`;
+    const failure = await store.get("id").catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(SessionStoreError);
+    expect(failure).toMatchObject({ code: "store_misconfigured", message });
+    await expect(store.create("id", makeStoredSession(Date.now()))).rejects.toThrow(message);
+
+    const warnings: string[] = [];
+    const manager = new SessionManager({ store, onWarning: (text) => warnings.push(text) });
+    const request = { secure: true, host: "app.example" };
+    const loading = manager.load(`__Host-sid=${"A".repeat(43)}`, request);
+    await expect(loading).rejects.toMatchObject({ code: "store_misconfigured", status: 503 });
+    expect(warnings).toEqual([
+      `sesame: the session store is misconfigured, so session requests answer 503: ${message}`,
+    ]);
+    try {
+      await store.createSchema();
+      expect(await store.get("id")).toBeNull();
+    } finally {
+      await pool.query(`DROP TABLE IF EXISTS "${missing}"`);
+    }
+  });
+
+  it("deletes at most limit expired rows, as SqliteStore does", async () => {
+    let time = 2_000_000;
+    const store = new PostgresStore(pool, { table, now: () => time, expiredRetentionMs: 0 });
+    for (let index = 0; index < 5; index++) {
+      await store.create(uniqueId("old"), makeStoredSession(time, { expiresAt: time + 1_000 }));
+    }
+    time += 1_000;
+    expect(await store.deleteExpired({ limit: 3, batchSize: 2 })).toBe(3);
+    expect(await store.deleteExpired({ limit: 0 })).toBe(0);
+    expect(await store.deleteExpired()).toBe(2);
+    await expect(store.deleteExpired({ limit: -1 })).rejects.toThrow(/limit/);
   });
 
   it("rejects a batchSize that is not a positive integer", async () => {

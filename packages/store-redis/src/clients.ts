@@ -59,6 +59,11 @@ export interface RedisCommands {
   evalScript(script: string, keys: string[], args: string[]): Promise<unknown>;
   /** `HGET key field`, resolving `null` when either is missing. */
   hashGet(key: string, field: string): Promise<string | null>;
+  /**
+   * `SCAN … MATCH pattern` over every primary, yielding the keys in batches. Only
+   * `countSessions()` without a user needs it; leave it out and that count rejects.
+   */
+  scanKeys?(pattern: string): AsyncIterable<string[]>;
 }
 
 /** Every client {@link RedisStore} accepts. */
@@ -80,6 +85,7 @@ export function toRedisCommands(client: SupportedRedisClient): RedisCommands {
       evalScriptBySha: (sha1, keys, args) => client.evalSha(sha1, { keys, arguments: args }),
       evalScript: (script, keys, args) => client.eval(script, { keys, arguments: args }),
       hashGet: async (key, field) => asText(await client.hGet(key, field)),
+      scanKeys: (pattern) => scanNodes(nodeRedisNodes(client), pattern),
     };
   }
   if (isIoRedis(client)) {
@@ -87,6 +93,7 @@ export function toRedisCommands(client: SupportedRedisClient): RedisCommands {
       evalScriptBySha: (sha1, keys, args) => client.evalsha(sha1, keys.length, ...keys, ...args),
       evalScript: (script, keys, args) => client.eval(script, keys.length, ...keys, ...args),
       hashGet: async (key, field) => asText(await client.hget(key, field)),
+      scanKeys: (pattern) => scanNodes(ioRedisNodes(client), pattern),
     };
   }
   throw new SessionConfigError(
@@ -124,6 +131,61 @@ export class LuaScript {
       if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
       return commands.evalScript(this.source, keys, args);
     }
+  }
+}
+
+/** Keys one `SCAN` call asks a node for. */
+const SCAN_COUNT = "1000";
+
+/** Sends one `SCAN cursor MATCH pattern COUNT n` to one node; replies `[next cursor, keys]`. */
+type ScanOnce = (cursor: string, pattern: string) => Promise<unknown>;
+
+/** What a node-redis client or cluster (v4 or v5) has for SCAN, read at run time. */
+interface NodeRedisNodes {
+  sendCommand(args: string[]): Promise<unknown>;
+  masters?: unknown[];
+  getMasters?(): unknown[];
+  nodeClient?(node: unknown): Promise<NodeRedisNodes> | NodeRedisNodes;
+}
+
+/** A node-redis client, or each primary of a node-redis cluster, as a SCAN sender. */
+async function nodeRedisNodes(client: NodeRedisClientLike): Promise<ScanOnce[]> {
+  const loose = client as unknown as NodeRedisNodes;
+  const masters = loose.masters ?? loose.getMasters?.();
+  const nodes =
+    masters === undefined
+      ? [loose]
+      : await Promise.all(masters.map((master) => loose.nodeClient!(master)));
+  return nodes.map(
+    (node) => (cursor, pattern) =>
+      node.sendCommand(["SCAN", cursor, "MATCH", pattern, "COUNT", SCAN_COUNT]),
+  );
+}
+
+/** What an ioredis `Redis` or `Cluster` has for SCAN, read at run time. */
+interface IoRedisNodes {
+  scan(cursor: string, ...args: string[]): Promise<unknown>;
+  nodes?(role: "master"): IoRedisNodes[];
+}
+
+/** An ioredis `Redis`, or each primary of an ioredis `Cluster`, as a SCAN sender. */
+async function ioRedisNodes(client: IoRedisClientLike): Promise<ScanOnce[]> {
+  const loose = client as unknown as IoRedisNodes;
+  const nodes = typeof loose.nodes === "function" ? loose.nodes("master") : [loose];
+  return nodes.map(
+    (node) => (cursor, pattern) => node.scan(cursor, "MATCH", pattern, "COUNT", SCAN_COUNT),
+  );
+}
+
+/** Every key matching `pattern` on every node, a batch per `SCAN` reply that found any. */
+async function* scanNodes(nodes: Promise<ScanOnce[]>, pattern: string): AsyncGenerator<string[]> {
+  for (const scan of await nodes) {
+    let cursor = "0";
+    do {
+      const [next, keys] = (await scan(cursor, pattern)) as [unknown, unknown[]];
+      if (keys.length > 0) yield keys.map(String);
+      cursor = String(next);
+    } while (cursor !== "0");
   }
 }
 

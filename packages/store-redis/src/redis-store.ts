@@ -1,7 +1,9 @@
 import type { SessionStore, StoredSession, StoredSessionEntry } from "@sesame/core";
-import { SessionConfigError } from "@sesame/core";
+import { EXPIRED_RETENTION_MS, SessionConfigError } from "@sesame/core";
+import { checkConnectedOnFirstUse } from "./client-state.js";
 import { type RedisCommands, type SupportedRedisClient, toRedisCommands } from "./clients.js";
 import {
+  countLiveScript,
   DELETE_STATUS,
   deleteSessionScript,
   updateIndexScript,
@@ -16,11 +18,18 @@ export interface RedisStoreOptions {
    */
   prefix?: string;
   /**
-   * The clock, in milliseconds since the epoch. It decides expiry (`get` and `listByUser`
-   * never return a record whose `expiresAt` is at or before it) and the native TTLs, which are
-   * set relative to it. Inject one in tests.
+   * The clock, in milliseconds since the epoch. It decides expiry (`listByUser` never returns a
+   * record whose `expiresAt` is at or before it, `get` only for `expiredRetentionMs` more) and
+   * the native TTLs, which are set relative to it. Inject one in tests.
    */
   now?: () => number;
+  /**
+   * How long `get` keeps returning an expired record, so the manager reports a late cookie as
+   * `expired` rather than `unknown_session`. The session key's TTL runs this much past the
+   * record's `expiresAt`, so it costs memory: lower it (even to 0) for many short-lived
+   * anonymous sessions.
+   */
+  expiredRetentionMs?: number;
 }
 
 /**
@@ -34,12 +43,14 @@ export interface RedisStoreOptions {
 export const REDIS_STORE_DEFAULTS = {
   prefix: "sesame:",
   now: (): number => Date.now(),
+  expiredRetentionMs: EXPIRED_RETENTION_MS,
 } as const;
 
 /**
  * Sessions in Redis, Redis Cluster or Valkey, through node-redis or ioredis.
  *
- * Each session is a hash under `{prefix}s:{<id>}` with a native TTL; each user's sessions are
+ * Each session is a hash under `{prefix}s:{<id>}` with a native TTL (its expiry plus
+ * `expiredRetentionMs`); each user's sessions are
  * listed in a sorted set `{prefix}u:{<userId>}` scored by expiry. Every command touches one
  * key, so it works unchanged on a Cluster. The client is detected: pass what `createClient()`
  * or `createCluster()` (node-redis) returns, connected, or an ioredis `Redis` or `Cluster`,
@@ -61,6 +72,7 @@ export class RedisStore implements SessionStore {
   readonly #commands: RedisCommands;
   readonly #prefix: string;
   readonly #now: () => number;
+  readonly #retention: number;
 
   constructor(client: SupportedRedisClient, options: RedisStoreOptions = {}) {
     const prefix = options.prefix ?? REDIS_STORE_DEFAULTS.prefix;
@@ -70,9 +82,15 @@ export class RedisStore implements SessionStore {
           "Braces would act as a Cluster hash tag and put every key in one slot.",
       );
     }
-    this.#commands = toRedisCommands(client);
+    this.#commands = checkConnectedOnFirstUse(client, toRedisCommands(client));
     this.#prefix = prefix;
     this.#now = options.now ?? REDIS_STORE_DEFAULTS.now;
+    this.#retention = options.expiredRetentionMs ?? REDIS_STORE_DEFAULTS.expiredRetentionMs;
+    if (!Number.isFinite(this.#retention) || this.#retention < 0) {
+      throw new SessionConfigError(
+        `RedisStore: expiredRetentionMs must be a non-negative number, got ${String(this.#retention)}.`,
+      );
+    }
   }
 
   /** The key of the hash that holds the session `id`. */
@@ -89,7 +107,7 @@ export class RedisStore implements SessionStore {
     const json = await this.#commands.hashGet(this.sessionKey(id), "r");
     if (json === null) return null;
     const record = JSON.parse(json) as StoredSession;
-    return record.expiresAt > this.#now() ? record : null;
+    return record.expiresAt + this.#retention > this.#now() ? record : null;
   }
 
   async create(id: string, record: StoredSession): Promise<void> {
@@ -156,13 +174,40 @@ export class RedisStore implements SessionStore {
     return results.filter((result) => result.status === DELETE_STATUS.deletedLive).length;
   }
 
+  /**
+   * Counts live sessions. A user's are read through their index; all of them needs a `SCAN`
+   * of every primary and one small script per session key found, so it costs O(sessions):
+   * call it from a metrics job every minute or so, never per request.
+   */
+  async countSessions(userId?: string): Promise<number> {
+    if (userId !== undefined) {
+      const entries = await this.listByUser(userId);
+      return entries.filter((entry) => entry.record.successorId === null).length;
+    }
+    const commands = this.#commands;
+    if (commands.scanKeys === undefined) {
+      throw new SessionConfigError(
+        "RedisStore: counting every session needs scanKeys() on the RedisCommands given.",
+      );
+    }
+    const now = String(this.#now());
+    let count = 0;
+    for await (const keys of commands.scanKeys(`${escapeGlob(this.#prefix)}s:{*}`)) {
+      const replies = await Promise.all(
+        keys.map((key) => countLiveScript.run(commands, [key], [now])),
+      );
+      count += replies.filter((reply) => Number(reply) === 1).length;
+    }
+    return count;
+  }
+
   #write(
     id: string,
     record: StoredSession,
     expectedVersion: string,
     now: number,
   ): Promise<unknown> {
-    const ttl = Math.max(1, Math.ceil(record.expiresAt - now));
+    const ttl = Math.max(1, Math.ceil(record.expiresAt + this.#retention - now));
     const args = [expectedVersion, String(now), String(ttl), JSON.stringify(record)];
     args.push(String(record.version), String(record.expiresAt));
     if (record.userId !== null) args.push(record.userId);
@@ -201,4 +246,9 @@ export class RedisStore implements SessionStore {
       args.push(id, bound === null ? "" : String(bound));
     return updateIndexScript.run(this.#commands, [this.userIndexKey(userId)], args);
   }
+}
+
+/** `text` with Redis glob characters escaped, to match literally in a `SCAN` pattern. */
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, "\\$&");
 }

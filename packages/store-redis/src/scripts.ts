@@ -92,3 +92,23 @@ end
 if ARGV[2] == '1' then return redis.call('ZRANGE', key, 0, -1) end
 return redis.call('ZCARD', key)
 `);
+
+/**
+ * Whether a session hash holds a live session of its own: not expired at `now`, and not a
+ * forwarder, tombstone or pending successor. The record JSON comes from `JSON.stringify`, where
+ * `"successorId":null` can only be the top-level field (quotes inside string values are
+ * escaped), so a plain substring search decides it without decoding the data.
+ *
+ * KEYS[1] session key. ARGV: [1] now. Replies 1 or 0.
+ *
+ * @example
+ * ```ts
+ * const live = await countLiveScript.run(commands, [key], [String(now)]);
+ * ```
+ */
+export const countLiveScript = new LuaScript(`
+local found = redis.call('HMGET', KEYS[1], 'e', 'r')
+if not found[1] or tonumber(found[1]) <= tonumber(ARGV[1]) then return 0 end
+if string.find(found[2], '"successorId":null', 1, true) then return 1 end
+return 0
+`);

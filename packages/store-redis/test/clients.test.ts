@@ -29,6 +29,7 @@ describe("toRedisCommands", () => {
         "evalScript",
         "evalScriptBySha",
         "hashGet",
+        "scanKeys",
       ]);
     }
     ioredis.disconnect();
@@ -101,6 +102,33 @@ describe("RedisStore options", () => {
     expect(store.sessionKey("ab12")).toBe("sesame:s:{ab12}");
     expect(store.userIndexKey("user-7")).toBe("sesame:u:{user-7}");
     expect(new RedisStore(fakeCommands(), { prefix: "" }).sessionKey("x")).toBe("s:{x}");
+  });
+
+  it("counts every session by SCAN, with the prefix's glob characters escaped", async () => {
+    const scanKeys = vi.fn(async function* (): AsyncGenerator<string[]> {
+      yield ["a*[b]?:s:{1}", "a*[b]?:s:{2}"];
+      yield ["a*[b]?:s:{3}"];
+    });
+    const evalScriptBySha = vi.fn(async (_sha: string, keys: string[]) =>
+      keys[0] === "a*[b]?:s:{2}" ? 0 : 1,
+    );
+    const store = new RedisStore(fakeCommands({ scanKeys, evalScriptBySha }), {
+      prefix: "a*[b]?:",
+    });
+    expect(await store.countSessions()).toBe(2);
+    expect(scanKeys).toHaveBeenCalledWith("a\\*\\[b\\]\\?:s:{*}");
+  });
+
+  it("refuses to count every session through RedisCommands without scanKeys", async () => {
+    await expect(new RedisStore(fakeCommands()).countSessions()).rejects.toThrow(
+      SessionConfigError,
+    );
+  });
+
+  it("refuses an expiredRetentionMs that is negative", () => {
+    expect(() => new RedisStore(fakeCommands(), { expiredRetentionMs: -1 })).toThrow(
+      SessionConfigError,
+    );
   });
 
   it.each(["app{1}:", "app}", "{"])("refuses the prefix %j at construction", (prefix) => {

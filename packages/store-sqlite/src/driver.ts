@@ -45,3 +45,26 @@ export interface SqliteDatabase {
   /** Compiles one SQL statement. */
   prepare(sql: string): SqliteStatement;
 }
+
+/**
+ * A statement that `prepare` compiles on its first run, not before: the store can then be
+ * built before its table exists, and say so on first use instead of failing at construction.
+ *
+ * @example
+ * ```ts
+ * const select = preparedOnFirstRun(() => db.prepare("SELECT 1 AS one"));
+ * select.get(); // prepares, then runs
+ * ```
+ */
+export function preparedOnFirstRun(prepare: () => SqliteStatement): SqliteStatement {
+  let statement: SqliteStatement | undefined;
+  const prepared = (): SqliteStatement => {
+    statement ??= prepare();
+    return statement;
+  };
+  return {
+    get: (...params) => prepared().get(...params),
+    all: (...params) => prepared().all(...params),
+    run: (...params) => prepared().run(...params),
+  };
+}

@@ -6,4 +6,9 @@
  */
 
 export type { SqliteDatabase, SqliteStatement, SqliteValue } from "./driver.js";
-export { SQLITE_STORE_DEFAULTS, SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
+export {
+  type DeleteExpiredOptions,
+  SQLITE_STORE_DEFAULTS,
+  SqliteStore,
+  type SqliteStoreOptions,
+} from "./sqlite-store.js";

@@ -1,6 +1,6 @@
 import type { SessionStore, StoredSession, StoredSessionEntry } from "@sesame/core";
-import { SessionConfigError } from "@sesame/core";
-import type { SqliteDatabase, SqliteStatement } from "./driver.js";
+import { EXPIRED_RETENTION_MS, SessionConfigError, SessionStoreError } from "@sesame/core";
+import { preparedOnFirstRun, type SqliteDatabase, type SqliteStatement } from "./driver.js";
 
 /**
  * Options for {@link SqliteStore}.
@@ -12,14 +12,34 @@ import type { SqliteDatabase, SqliteStatement } from "./driver.js";
  * ```
  */
 export interface SqliteStoreOptions {
-  /** Table that holds the sessions: a plain SQL identifier. Created with its indexes if missing. */
+  /** Table that holds the sessions: a plain SQL identifier. `createSchema()` makes it. */
   table?: string;
   /** The clock, in milliseconds since the epoch. Inject one in tests. */
   now?: () => number;
+  /**
+   * How long `get` keeps returning an expired row, so the manager reports a late cookie as
+   * `expired` rather than `unknown_session`; `deleteExpired` removes rows older than that.
+   */
+  expiredRetentionMs?: number;
 }
 
 /**
- * Defaults of {@link SqliteStoreOptions}, and the batch size of {@link SqliteStore.deleteExpired}.
+ * Options for {@link SqliteStore.deleteExpired}; `PostgresStore` takes the same.
+ *
+ * @example
+ * ```ts
+ * const removed = await store.deleteExpired({ limit: 10_000 } satisfies DeleteExpiredOptions);
+ * ```
+ */
+export interface DeleteExpiredOptions {
+  /** Most rows this call removes. Default: every expired row. */
+  limit?: number;
+  /** Most rows one `DELETE` statement removes before the store yields to the event loop. */
+  batchSize?: number;
+}
+
+/**
+ * Defaults of {@link SqliteStoreOptions} and {@link DeleteExpiredOptions}.
  *
  * @example
  * ```ts
@@ -29,8 +49,9 @@ export interface SqliteStoreOptions {
 export const SQLITE_STORE_DEFAULTS = {
   table: "sesame_sessions",
   now: (): number => Date.now(),
+  expiredRetentionMs: EXPIRED_RETENTION_MS,
   /** Most rows one `DELETE` statement of `deleteExpired` removes before yielding. */
-  deleteBatchSize: 1_000,
+  batchSize: 1_000,
 } as const;
 
 /** Letters, digits and `_`, not starting with a digit, at most 63 characters. */
@@ -85,19 +106,36 @@ function yieldToEventLoop(): Promise<void> {
  * synchronous driver's open database ({@link SqliteDatabase}): `node:sqlite`'s `DatabaseSync`,
  * better-sqlite3, `bun:sqlite` or libsql.
  *
- * The constructor turns on WAL (a no-op for `:memory:`) and creates the table and its indexes
- * if they are missing. Expired rows are never returned; {@link SqliteStore.deleteExpired} removes
- * them from disk. The store does not own `db`: close it yourself when you are done.
+ * The constructor turns on WAL (a no-op for `:memory:`); {@link SqliteStore.createSchema}
+ * creates the table and its indexes, and the first call checks that they exist. Expired rows are returned by `get` for `expiredRetentionMs` (so the
+ * manager can report them as expired), never by anything else; {@link SqliteStore.deleteExpired}
+ * removes them from disk after that. The store does not own `db`: close it yourself when you are done.
  *
  * @example
  * ```ts
  * import { DatabaseSync } from "node:sqlite";
  * const store = new SqliteStore(new DatabaseSync("sessions.db"));
+ * await store.createSchema();
  * const manager = new SessionManager({ store });
  * ```
  */
 export class SqliteStore implements SessionStore {
+  /**
+   * The exact SQL {@link SqliteStore.createSchema} runs, for migration tools that keep DDL in
+   * their own files.
+   *
+   * @example
+   * ```ts
+   * writeFileSync("migrations/001_sessions.sql", new SqliteStore(db).schemaSql);
+   * ```
+   */
+  readonly schemaSql: string;
+  readonly #db: SqliteDatabase;
+  readonly #table: string;
+  /** Whether the table is known to exist; checked by the first statement that runs. */
+  #tableFound = false;
   readonly #now: () => number;
+  readonly #retention: number;
   readonly #select: SqliteStatement;
   readonly #insert: SqliteStatement;
   readonly #update: SqliteStatement;
@@ -105,6 +143,8 @@ export class SqliteStore implements SessionStore {
   readonly #selectByUser: SqliteStatement;
   readonly #deleteByUser: SqliteStatement;
   readonly #deleteExpired: SqliteStatement;
+  readonly #count: SqliteStatement;
+  readonly #countByUser: SqliteStatement;
 
   constructor(db: SqliteDatabase, options: SqliteStoreOptions = {}) {
     const table = options.table ?? SQLITE_STORE_DEFAULTS.table;
@@ -114,30 +154,60 @@ export class SqliteStore implements SessionStore {
       );
     }
     this.#now = options.now ?? SQLITE_STORE_DEFAULTS.now;
+    this.#retention = options.expiredRetentionMs ?? SQLITE_STORE_DEFAULTS.expiredRetentionMs;
+    if (!Number.isFinite(this.#retention) || this.#retention < 0) {
+      throw new SessionConfigError(
+        `SqliteStore: expiredRetentionMs must be a non-negative number, got ${String(this.#retention)}.`,
+      );
+    }
     db.exec("PRAGMA journal_mode = WAL");
-    db.exec(schemaFor(table));
+    this.schemaSql = schemaFor(table);
+    this.#db = db;
+    this.#table = table;
     const t = `"${table}"`;
     const columns = "id, user_id, version, expires_at, record";
-    this.#select = db.prepare(`SELECT ${columns} FROM ${t} WHERE id = ? AND expires_at > ?`);
-    this.#insert = db.prepare(`INSERT OR REPLACE INTO ${t} (${columns}) VALUES (?, ?, ?, ?, ?)`);
-    this.#update = db.prepare(
+    this.#select = this.#prepare(`SELECT ${columns} FROM ${t} WHERE id = ? AND expires_at > ?`);
+    this.#insert = this.#prepare(`INSERT OR REPLACE INTO ${t} (${columns}) VALUES (?, ?, ?, ?, ?)`);
+    this.#update = this.#prepare(
       `UPDATE ${t} SET user_id = ?, version = ?, expires_at = ?, record = ?
        WHERE id = ? AND version = ? AND expires_at > ?`,
     );
-    this.#delete = db.prepare(`DELETE FROM ${t} WHERE id = ?`);
-    this.#selectByUser = db.prepare(
+    this.#delete = this.#prepare(`DELETE FROM ${t} WHERE id = ?`);
+    this.#selectByUser = this.#prepare(
       `SELECT ${columns} FROM ${t} WHERE user_id = ? AND expires_at > ?`,
     );
-    this.#deleteByUser = db.prepare(
+    this.#deleteByUser = this.#prepare(
       `DELETE FROM ${t} WHERE user_id = ? AND id IS NOT ? RETURNING expires_at`,
     );
-    this.#deleteExpired = db.prepare(
+    this.#deleteExpired = this.#prepare(
       `DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} WHERE expires_at <= ? LIMIT ?)`,
+    );
+    // Live records that hold a session of their own: not a forwarder, tombstone or pending one.
+    const holdsSession = "json_extract(record, '$.successorId') IS NULL";
+    this.#count = this.#prepare(
+      `SELECT count(*) AS count FROM ${t} WHERE expires_at > ? AND ${holdsSession}`,
+    );
+    this.#countByUser = this.#prepare(
+      `SELECT count(*) AS count FROM ${t} WHERE user_id = ? AND expires_at > ? AND ${holdsSession}`,
     );
   }
 
+  /**
+   * Creates the table and its indexes if they do not exist yet. Idempotent: call it once at
+   * every start, from any number of processes sharing the file.
+   *
+   * @example
+   * ```ts
+   * await new SqliteStore(db).createSchema();
+   * ```
+   */
+  async createSchema(): Promise<void> {
+    this.#db.exec(this.schemaSql);
+    this.#tableFound = true;
+  }
+
   async get(id: string): Promise<StoredSession | null> {
-    const row = this.#select.get(id, this.#now()) as Row | null | undefined;
+    const row = this.#select.get(id, this.#now() - this.#retention) as Row | null | undefined;
     return row == null ? null : fromRow(row);
   }
 
@@ -176,30 +246,71 @@ export class SqliteStore implements SessionStore {
     return deleted.filter((row) => Number(row.expires_at) > now).length;
   }
 
+  async countSessions(userId?: string): Promise<number> {
+    const now = this.#now();
+    const row = (
+      userId === undefined ? this.#count.get(now) : this.#countByUser.get(userId, now)
+    ) as { count: number | bigint };
+    return Number(row.count);
+  }
+
   /**
-   * Removes up to `limit` expired rows from disk and resolves how many it removed. It deletes
-   * in batches of `SQLITE_STORE_DEFAULTS.deleteBatchSize` rows, yielding to the event loop
+   * Removes up to `limit` rows that expired more than `expiredRetentionMs` ago from disk, and
+   * resolves how many it removed. It deletes
+   * in batches of `batchSize` rows, yielding to the event loop
    * between batches, so a large backlog never blocks requests for long. Expired rows are
-   * invisible either way; this only keeps the file small. Call it on an interval, for example
-   * `setInterval(() => void store.deleteExpired().catch(log), 60_000).unref()`.
+   * invisible either way; this only keeps the file small. Call it on an interval with
+   * `scheduleExpiredSweep(store)` from `@sesame/core`, which also stops on shutdown.
    *
    * @example
    * ```ts
    * const removed = await store.deleteExpired(); // every expired row
    * ```
    */
-  async deleteExpired(limit = Number.POSITIVE_INFINITY): Promise<number> {
+  async deleteExpired(options: DeleteExpiredOptions = {}): Promise<number> {
+    const { limit = Number.POSITIVE_INFINITY, batchSize = SQLITE_STORE_DEFAULTS.batchSize } =
+      options;
     if (!(limit >= 0) || (!Number.isInteger(limit) && limit !== Number.POSITIVE_INFINITY)) {
-      throw new RangeError(`SqliteStore: limit must be a non-negative integer, got ${limit}`);
+      throw new RangeError(`deleteExpired: limit must be a non-negative integer, got ${limit}`);
+    }
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new RangeError(`deleteExpired: batchSize must be a positive integer, got ${batchSize}`);
     }
     let deleted = 0;
     while (deleted < limit) {
-      const batch = Math.min(SQLITE_STORE_DEFAULTS.deleteBatchSize, limit - deleted);
-      const changes = Number(this.#deleteExpired.run(this.#now(), batch).changes);
+      const batch = Math.min(batchSize, limit - deleted);
+      const before = this.#now() - this.#retention;
+      const changes = Number(this.#deleteExpired.run(before, batch).changes);
       deleted += changes;
       if (changes < batch) break;
       await yieldToEventLoop();
     }
     return deleted;
+  }
+
+  /** A statement prepared on its first run, once the table is known to exist. */
+  #prepare(sql: string): SqliteStatement {
+    return preparedOnFirstRun(() => {
+      this.#requireTable();
+      return this.#db.prepare(sql);
+    });
+  }
+
+  /** Throws `store_misconfigured`, saying to call `createSchema()`, while the table is missing. */
+  #requireTable(): void {
+    if (this.#tableFound) return;
+    const found = this.#db
+      .prepare(
+        "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE",
+      )
+      .get(this.#table);
+    if (found == null) {
+      throw new SessionStoreError(
+        "store_misconfigured",
+        `SqliteStore: the table "${this.#table}" does not exist. Call \`await store.createSchema()\` ` +
+          "once at start-up, before serving requests (or run store.schemaSql in a migration).",
+      );
+    }
+    this.#tableFound = true;
   }
 }

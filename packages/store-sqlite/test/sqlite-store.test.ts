@@ -2,10 +2,15 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SessionStore } from "@sesame/core";
-import { GuardedStore, SessionConfigError, SessionStoreError } from "@sesame/core";
+import {
+  GuardedStore,
+  SessionConfigError,
+  SessionStoreError,
+  scheduleExpiredSweep,
+} from "@sesame/core";
 import { describeStoreConformance, makeStoredSession, uniqueId } from "@sesame/core/testing";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { SQLITE_STORE_DEFAULTS, SqliteStore } from "../src/index.js";
+import { SQLITE_STORE_DEFAULTS, SqliteStore, type SqliteStoreOptions } from "../src/index.js";
 import {
   expectedDrivers,
   isCI,
@@ -22,9 +27,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function connections(open: () => OpenDatabase) {
   const opened = new Map<SessionStore, OpenDatabase>();
   return {
-    makeStore(now: () => number): SessionStore {
+    async makeStore(now: () => number): Promise<SessionStore> {
       const db = open();
-      const store = new SqliteStore(db, { now });
+      const store = await openStore(db, { now });
       opened.set(store, db);
       return store;
     },
@@ -40,6 +45,13 @@ function tableNames(db: OpenDatabase): string[] {
     name: string;
   }[];
   return rows.map((row) => row.name);
+}
+
+/** A store whose schema is made, as the README's quick start does it. */
+async function openStore(db: OpenDatabase, options?: SqliteStoreOptions): Promise<SqliteStore> {
+  const store = new SqliteStore(db, options);
+  await store.createSchema();
+  return store;
 }
 
 function journalMode(db: OpenDatabase): string {
@@ -89,7 +101,7 @@ function describeStoreBehaviour(driver: SqliteDriver, file: (base: string) => st
       const id = uniqueId("id");
       const record = makeStoredSession(Date.now(), { persistent: true, graceUntil: null });
       const first = driver.open(filename);
-      await new SqliteStore(first).create(id, record);
+      await (await openStore(first)).create(id, record);
       first.close();
 
       const second = driver.open(filename);
@@ -120,8 +132,10 @@ function describeStoreBehaviour(driver: SqliteDriver, file: (base: string) => st
     it("creates the schema idempotently and keeps rows when built again", async () => {
       const db = driver.open(":memory:");
       const id = uniqueId("id");
-      await new SqliteStore(db).create(id, makeStoredSession(Date.now()));
-      const again = new SqliteStore(db);
+      const store = await openStore(db);
+      await store.createSchema();
+      await store.create(id, makeStoredSession(Date.now()));
+      const again = await openStore(db);
       expect(await again.get(id)).not.toBeNull();
       expect(tableNames(db)).toEqual([
         "sesame_sessions",
@@ -132,10 +146,12 @@ function describeStoreBehaviour(driver: SqliteDriver, file: (base: string) => st
       db.close();
     });
 
-    it("runs exactly the DDL its README documents", () => {
+    it("runs exactly the DDL its README documents, in createSchema() only", async () => {
       const db = driver.open(":memory:");
       const exec = vi.spyOn(db, "exec");
-      new SqliteStore(db);
+      const store = new SqliteStore(db);
+      expect(tableNames(db)).toEqual([]);
+      await store.createSchema();
       const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
       const documented = /## Schema[\s\S]*?```sql\n([\s\S]*?)```/.exec(readme)?.[1];
       const normalize = (sql: string | undefined): string =>
@@ -144,13 +160,40 @@ function describeStoreBehaviour(driver: SqliteDriver, file: (base: string) => st
         "PRAGMA journal_mode = WAL",
         normalize(documented),
       ]);
+      expect(normalize(store.schemaSql)).toBe(normalize(documented));
       db.close();
     });
 
-    it("looks records up by primary key and users through the user_id index", () => {
+    it("says to call createSchema() when its table is missing, from the first call on", async () => {
       const db = driver.open(":memory:");
+      const store = new SqliteStore(db, { table: "app_sessions" });
+      const message =
+        'SqliteStore: the table "app_sessions" does not exist. Call `await store.createSchema()` once at start-up, before serving requests (or run store.schemaSql in a migration).';
+      for (const call of [() => store.get("id"), () => store.deleteExpired()]) {
+        const failure = await call().catch((error: unknown) => error);
+        expect(failure).toBeInstanceOf(SessionStoreError);
+        expect(failure).toMatchObject({ code: "store_misconfigured", message });
+      }
+      const guarded = new GuardedStore(store, { retries: 3 });
+      await expect(guarded.get("id")).rejects.toMatchObject({ code: "store_misconfigured" });
+      expect(tableNames(db)).toEqual([]);
+      db.exec(store.schemaSql);
+      expect(await store.get("id")).toBeNull();
+      db.close();
+    });
+
+    it("looks records up by primary key and users through the user_id index", async () => {
+      const db = driver.open(":memory:");
+      const store = await openStore(db);
       const prepare = vi.spyOn(db, "prepare");
-      new SqliteStore(db);
+      const record = makeStoredSession(Date.now());
+      await store.create("id", record);
+      await store.get("id");
+      await store.update("id", record, 1);
+      await store.listByUser("user");
+      await store.deleteByUser("user");
+      await store.countSessions("user");
+      await store.delete("id");
       const statements = prepare.mock.calls.map(([sql]) => sql);
       const plan = (sql: string): string => {
         const rows = db
@@ -161,7 +204,7 @@ function describeStoreBehaviour(driver: SqliteDriver, file: (base: string) => st
       const byId = statements.find((sql) => sql.startsWith("SELECT") && sql.includes("id = ?"))!;
       const byUser = statements.filter((sql) => sql.includes("WHERE user_id = ?"));
       expect(plan(byId)).toMatch(/USING INDEX sqlite_autoindex_sesame_sessions_1/);
-      expect(byUser).toHaveLength(2);
+      expect(byUser).toHaveLength(3);
       for (const sql of byUser) expect(plan(sql)).toMatch(/USING INDEX sesame_sessions_user_id/);
       db.close();
     });
@@ -169,16 +212,19 @@ function describeStoreBehaviour(driver: SqliteDriver, file: (base: string) => st
     it("deletes expired rows in batches, counts them, and spares live ones", async () => {
       let time = 1_000_000;
       const db = driver.open(":memory:");
-      const store = new SqliteStore(db, { now: () => time });
-      const backlog = SQLITE_STORE_DEFAULTS.deleteBatchSize * 2 + 500;
+      const store = await openStore(db, { now: () => time });
+      const backlog = SQLITE_STORE_DEFAULTS.batchSize * 2 + 500;
       for (let index = 0; index < backlog; index++) {
         await store.create(`old-${index}`, makeStoredSession(time, { expiresAt: time + 1_000 }));
       }
       await store.create("edge", makeStoredSession(time, { expiresAt: time + 2_000 }));
       await store.create("live", makeStoredSession(time, { expiresAt: time + 2_001 }));
       time += 2_000;
+      expect(await store.deleteExpired()).toBe(0);
+      expect(await store.get("edge")).not.toBeNull();
+      time += SQLITE_STORE_DEFAULTS.expiredRetentionMs;
 
-      expect(await store.deleteExpired(7)).toBe(7);
+      expect(await store.deleteExpired({ limit: 7 })).toBe(7);
       let yielded = false;
       const pending = store.deleteExpired();
       setImmediate(() => {
@@ -192,14 +238,15 @@ function describeStoreBehaviour(driver: SqliteDriver, file: (base: string) => st
       };
       expect(count).toBe(1);
       expect(await store.get("live")).not.toBeNull();
-      await expect(store.deleteExpired(-1)).rejects.toThrow(RangeError);
+      await expect(store.deleteExpired({ limit: -1 })).rejects.toThrow(RangeError);
+      await expect(store.deleteExpired({ batchSize: 0 })).rejects.toThrow(/batchSize/);
       db.close();
     });
 
     it("counts only live sessions in deleteByUser, yet removes the user's expired rows too", async () => {
       let time = 1_000_000;
       const db = driver.open(":memory:");
-      const store = new SqliteStore(db, { now: () => time });
+      const store = await openStore(db, { now: () => time });
       const userId = uniqueId("user");
       await store.create("short", makeStoredSession(time, { userId, expiresAt: time + 1_000 }));
       await store.create("long", makeStoredSession(time, { userId }));
@@ -209,10 +256,32 @@ function describeStoreBehaviour(driver: SqliteDriver, file: (base: string) => st
       db.close();
     });
 
+    it("is swept on a schedule by scheduleExpiredSweep, which stops on shutdown", async () => {
+      let time = 1_000_000;
+      const db = driver.open(":memory:");
+      const store = await openStore(db, { now: () => time, expiredRetentionMs: 0 });
+      await store.create("old", makeStoredSession(time, { expiresAt: time + 1_000 }));
+      await store.create("live", makeStoredSession(time, { expiresAt: time + 60_000 }));
+      time += 1_000;
+      const swept: number[] = [];
+      const sweep = scheduleExpiredSweep(store, { intervalMs: 5, onSwept: (n) => swept.push(n) });
+      await vi.waitFor(() => expect(swept[0]).toBe(1));
+      await sweep.stop();
+      expect(await store.get("old")).toBeNull();
+      expect(await store.get("live")).not.toBeNull();
+      db.close();
+    });
+
+    it("refuses an expiredRetentionMs that is negative", () => {
+      const db = driver.open(":memory:");
+      expect(() => new SqliteStore(db, { expiredRetentionMs: -1 })).toThrow(SessionConfigError);
+      db.close();
+    });
+
     it("keeps stores on different tables of one database apart", async () => {
       const db = driver.open(":memory:");
-      const a = new SqliteStore(db, { table: "app_sessions" });
-      const b = new SqliteStore(db, { table: "Admin_Sessions2" });
+      const a = await openStore(db, { table: "app_sessions" });
+      const b = await openStore(db, { table: "Admin_Sessions2" });
       const id = uniqueId("id");
       await a.create(id, makeStoredSession(Date.now()));
       expect(await a.get(id)).not.toBeNull();
@@ -240,16 +309,20 @@ function describeStoreBehaviour(driver: SqliteDriver, file: (base: string) => st
 
     it("reads the real clock by default", async () => {
       const db = driver.open(":memory:");
-      const store = new SqliteStore(db);
-      const past = makeStoredSession(Date.now() - 10_000, { expiresAt: Date.now() - 1 });
+      const store = await openStore(db);
+      const retention = SQLITE_STORE_DEFAULTS.expiredRetentionMs;
+      const recent = makeStoredSession(Date.now() - 10_000, { expiresAt: Date.now() - 1 });
+      const past = makeStoredSession(Date.now() - 10_000, { expiresAt: Date.now() - retention });
+      await store.create("recent", recent);
       await store.create("past", past);
+      expect(await store.get("recent")).toEqual(recent);
       expect(await store.get("past")).toBeNull();
       db.close();
     });
 
     it("rejects, never throws, when SQLite fails, and GuardedStore names the failure", async () => {
       const db = driver.open(":memory:");
-      const store = new SqliteStore(db);
+      const store = await openStore(db);
       const record = makeStoredSession(Date.now());
       db.exec(`DROP TABLE ${SQLITE_STORE_DEFAULTS.table}`);
       const calls: (() => Promise<unknown>)[] = [
@@ -259,6 +332,7 @@ function describeStoreBehaviour(driver: SqliteDriver, file: (base: string) => st
         () => store.delete("id"),
         () => store.listByUser("user"),
         () => store.deleteByUser("user", "id"),
+        () => store.countSessions(),
         () => store.deleteExpired(),
       ];
       for (const call of calls) {

@@ -385,6 +385,15 @@ export function describeAdapterConformance(name: string, harness: AdapterHarness
         expect(JSON.parse(recovered.body).userId).toBe("alice");
       });
 
+      it("answers 503 for a failing store on a path no route serves", async () => {
+        const cookie = await login();
+        store.setMode("fail");
+        const reply = await call("GET", "/no-such-route", { cookie });
+        expect(reply.status).toBe(503);
+        expectGenericErrorBody(reply.body);
+        expect(reply.setCookies).toEqual([]);
+      });
+
       it("answers 503 within the store timeout while the store hangs, then recovers", async () => {
         const cookie = await login();
         store.setMode("hang");

@@ -77,7 +77,8 @@ export interface ConformanceApp {
   routes: readonly ConformanceRoute[];
   /**
    * Whether to trust `X-Forwarded-*` headers from the loopback peer, through the framework's
-   * own proxy setting (Express `trust proxy`, Koa `app.proxy`, the Hono adapter's `trustProxy`).
+   * own proxy setting (Express `trust proxy`, Koa `app.proxy`, the Hono adapter's `trustProxy`,
+   * Fastify's `trustProxy`).
    */
   trustProxy: boolean;
 }

@@ -30,6 +30,7 @@ const OPERATIONS: readonly StoreOperation[] = [
   "delete",
   "listByUser",
   "deleteByUser",
+  "countSessions",
 ];
 
 /** The operations that change what a store holds. */
@@ -140,6 +141,14 @@ export class FaultInjectingStore implements SessionStore {
 
   deleteByUser(userId: string, exceptId?: string): Promise<number> {
     return this.#call("deleteByUser", () => this.inner.deleteByUser(userId, exceptId));
+  }
+
+  /** Counts through the inner store; rejects when it has no `countSessions`. */
+  countSessions(userId?: string): Promise<number> {
+    return this.#call("countSessions", async () => {
+      if (this.inner.countSessions === undefined) throw new Error("The inner store cannot count.");
+      return this.inner.countSessions(userId);
+    });
   }
 
   #call<T>(operation: StoreOperation, run: () => Promise<T>): Promise<T> {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { SessionStore, StoredSession } from "../store.js";
+import { EXPIRED_RETENTION_MS, type SessionStore, type StoredSession } from "../store.js";
+import { describeExpiryEvents } from "./expiry-conformance.js";
 import { describeSessionRaces } from "./session-race-conformance.js";
 
 /** What {@link describeStoreConformance} needs to build stores under test. */
@@ -11,7 +12,17 @@ export interface StoreConformanceOptions {
   makeStore(now: () => number): SessionStore | Promise<SessionStore>;
   /** Releases what `makeStore` opened (connections, files). */
   closeStore?(store: SessionStore): void | Promise<void>;
+  /** The `expiredRetentionMs` the stores are made with. Default: `EXPIRED_RETENTION_MS`. */
+  expiredRetentionMs?: number;
+  /**
+   * `false` for a store without the optional `countSessions`, to skip its tests. Every store
+   * shipped with sesame counts.
+   */
+  countsSessions?: boolean;
 }
+
+/** Far enough ahead that every record earlier tests left in a shared store has expired. */
+const PAST_EARLIER_TESTS_MS = 30 * 24 * 60 * 60 * 1000;
 
 let counter = 0;
 /** A unique store key or user id, so tests sharing one real server never collide. */
@@ -48,8 +59,9 @@ export function makeStoredSession(
 
 /**
  * The store conformance suite: one `describe` block that checks every clause of the
- * {@link SessionStore} contract against a real store, then races whole requests over it (see
- * `describeSessionRaces`). Every store package runs it.
+ * {@link SessionStore} contract against a real store, then runs whole requests over it: expired
+ * and forged cookies (see `describeExpiryEvents`) and races (see `describeSessionRaces`). Every
+ * store package runs it.
  *
  * @example
  * ```ts
@@ -60,6 +72,8 @@ export function makeStoredSession(
  * ```
  */
 export function describeStoreConformance(name: string, options: StoreConformanceOptions): void {
+  const retention = options.expiredRetentionMs ?? EXPIRED_RETENTION_MS;
+  const countIt = options.countsSessions === false ? it.skip : it;
   describe(`${name} conforms to the store contract`, () => {
     let time = 0;
     let store: SessionStore;
@@ -90,15 +104,27 @@ export function describeStoreConformance(name: string, options: StoreConformance
       expect((await store.get(id))?.userId).toBeNull();
     });
 
-    it("never returns a record at or after its idle expiry", async () => {
+    it("lists a record until its idle expiry, and get returns it for the retention window after", async () => {
       const id = uniqueId("id");
       const record = makeStoredSession(time, { expiresAt: time + 1_000 });
       await store.create(id, record);
       time += 999;
-      expect(await store.get(id)).not.toBeNull();
+      expect((await store.listByUser(record.userId!)).map((entry) => entry.id)).toEqual([id]);
+      time += 1;
+      expect(await store.listByUser(record.userId!)).toEqual([]);
+      expect(await store.get(id)).toEqual(record);
+      time += retention - 1;
+      expect(await store.get(id)).toEqual(record);
       time += 1;
       expect(await store.get(id)).toBeNull();
-      expect(await store.listByUser(record.userId!)).toEqual([]);
+    });
+
+    it("deletes an expired record that it still returns", async () => {
+      const id = uniqueId("id");
+      await store.create(id, makeStoredSession(time, { expiresAt: time + 1_000 }));
+      time += 2_000;
+      await store.delete(id);
+      expect(await store.get(id)).toBeNull();
     });
 
     it("replaces a record when the expected version matches, and bumps the version", async () => {
@@ -134,7 +160,7 @@ export function describeStoreConformance(name: string, options: StoreConformance
       await store.create(id, record);
       time += 1_000;
       expect(await store.update(id, { ...record, expiresAt: time + 60_000 }, 1)).toBe(false);
-      expect(await store.get(id)).toBeNull();
+      expect(await store.get(id)).toEqual(record);
     });
 
     it("extends the life of a record whose expiry an update moved later", async () => {
@@ -184,6 +210,42 @@ export function describeStoreConformance(name: string, options: StoreConformance
       expect(await store.get(ids[0]!)).toBeNull();
     });
 
+    it("counts only live sessions among those deleteByUser deletes", async () => {
+      const userId = uniqueId("user");
+      const [live, expired] = [uniqueId("live"), uniqueId("expired")];
+      await store.create(live, makeStoredSession(time, { userId }));
+      await store.create(expired, makeStoredSession(time, { userId, expiresAt: time + 1_000 }));
+      time += 1_000;
+      expect(await store.deleteByUser(userId)).toBe(1);
+      expect(await store.get(live)).toBeNull();
+    });
+
+    countIt(
+      "counts live sessions, all and per user, leaving out expired and moved ones",
+      async () => {
+        time += PAST_EARLIER_TESTS_MS;
+        const count = (userId?: string): Promise<number> => store.countSessions!(userId);
+        const before = await count();
+        const userId = uniqueId("user");
+        const pending = uniqueId("pending");
+        const records: Array<[string, StoredSession]> = [
+          [uniqueId("a"), makeStoredSession(time, { userId })],
+          [uniqueId("b"), makeStoredSession(time, { userId, expiresAt: time + 1_000 })],
+          [uniqueId("forwarder"), makeStoredSession(time, { userId, successorId: pending })],
+          [pending, makeStoredSession(time, { userId, successorId: pending })],
+          [uniqueId("anonymous"), makeStoredSession(time, { userId: null })],
+          [uniqueId("other"), makeStoredSession(time)],
+        ];
+        for (const [id, record] of records) await store.create(id, record);
+        expect(await count(userId)).toBe(2);
+        expect(await count()).toBe(before + 4);
+        time += 1_000;
+        expect(await count(userId)).toBe(1);
+        expect(await count()).toBe(before + 3);
+        expect(await count(uniqueId("nobody"))).toBe(0);
+      },
+    );
+
     it("lets exactly one of many concurrent updates at the same version win", async () => {
       const id = uniqueId("id");
       const record = makeStoredSession(time);
@@ -219,12 +281,14 @@ export function describeStoreConformance(name: string, options: StoreConformance
       expect((await store.get(b))?.data).toBe('"b"');
     });
 
-    describeSessionRaces({
+    const context = {
       store: () => store,
       now,
-      advance: (ms) => {
+      advance: (ms: number) => {
         time += ms;
       },
-    });
+    };
+    describeExpiryEvents(context);
+    describeSessionRaces(context);
   });
 }
