@@ -1,4 +1,4 @@
-import { SessionManager, type SessionStore } from "@sesame/core";
+import { isSessionStoreError, SessionManager, type SessionStore } from "@sesame/core";
 import {
   crossOriginProtection,
   getSession,
@@ -61,7 +61,7 @@ export function createApp(
     res.sendStatus(204);
   });
   const onError: ErrorRequestHandler = (error, _req, res, next) => {
-    if (error.code !== "store_unavailable" && error.code !== "store_timeout") return next(error);
+    if (!isSessionStoreError(error)) return next(error);
     res.status(503).json({ error: "session_store_unavailable" });
   };
   app.use(onError);
