@@ -6,13 +6,13 @@ import {
   type SessionStoreError,
 } from "./errors.js";
 import { flashKey, splitFlash } from "./flash.js";
+import { PendingCommit } from "./pending-commit.js";
 import type { RequestContext } from "./request-context.js";
 import type { SessionHeaders } from "./session-cookie.js";
 import type { LoadedSession, SessionData, SessionEngine } from "./session-engine.js";
 import {
   destroySession,
   type HeldSession,
-  type PendingChanges,
   REMOVED,
   replaceToken,
   saveChanges,
@@ -65,8 +65,8 @@ interface Current {
  * commit returns; nothing is written for a request that changed nothing. `Data` types the
  * session data, `Flash` the values {@link RequestSession.flash} leaves for a later request.
  *
- * What a commit will do is one explicit state: the store write (`#isNew`, `#patch`, `#touch`,
- * or a due renewal) and the cookie action (`#cookie`: set, clear or leave).
+ * What a commit will do is one explicit state, a {@link PendingCommit}: the store write and the
+ * cookie action; the write operations themselves live in `session-writes.ts`.
  *
  * @example
  * ```ts
@@ -80,12 +80,7 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
   readonly #engine: SessionEngine<Data>;
   readonly #context: RequestContext;
   #current: Current | null;
-  #patch = new Map<string, unknown>();
-  #isNew = false;
-  #touch = false;
-  #cookie: "set" | "clear" | null = null;
-  #carriedCookie: boolean;
-  #committed = false;
+  readonly #pending: PendingCommit;
   readonly #degraded: SessionStoreError | null;
   #onCommitNeeded: (() => void) | null = null;
 
@@ -99,16 +94,16 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
     this.#engine = engine;
     this.#context = context;
     this.#degraded = degraded;
-    this.#carriedCookie = loaded !== null;
+    this.#pending = new PendingCommit(loaded !== null);
     this.#current =
       loaded === null
         ? null
         : { id: loaded.id, token: loaded.token, record: loaded.record, data: loaded.data };
     if (loaded === null) return;
     const now = engine.now();
-    this.#touch = engine.isTouchDue(loaded.record, now);
-    if (loaded.resign) this.#cookie = "set";
-    if (this.#touch && loaded.record.persistent) this.#cookie = "set";
+    const pending = this.#pending;
+    pending.touch = engine.isTouchDue(loaded.record, now);
+    if (loaded.resign || (pending.touch && loaded.record.persistent)) pending.cookie = "set";
   }
 
   /** The signed-in user, or `null` (no session, or an anonymous one). */
@@ -215,7 +210,7 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
     else next[key] = value;
     current.record = { ...current.record, data: this.#engine.serializeData(next) };
     current.data = next;
-    this.#patch.set(key, value);
+    this.#pending.patch.set(key, value);
     this.#changed();
   }
 
@@ -256,8 +251,9 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
   async rotate(): Promise<void> {
     this.#usable("Rotating a session");
     const current = this.#require("Rotating a session");
-    if (this.#isNew) return;
-    this.#settle(await replaceToken(this.#engine, this.#held(current), this.#changes, "privilege"));
+    if (this.#pending.isNew) return;
+    const held = this.#held(current);
+    this.#settle(await replaceToken(this.#engine, held, this.#pending.changes, "privilege"));
     this.#changed();
   }
 
@@ -331,17 +327,18 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
     const current = this.#current;
     if (current === null || this.#degraded !== null) return;
     const engine = this.#engine;
-    if (this.#isNew) {
+    const pending = this.#pending;
+    if (pending.isNew) {
       if (engine.cookie.canWrite(this.#context)) await this.#insert(current);
       return;
     }
     const held = this.#held(current);
     if (held.token !== null && engine.isRenewalDue(held.record, engine.now())) {
-      this.#settle(await replaceToken(engine, held, this.#changes, "renewal"));
+      this.#settle(await replaceToken(engine, held, pending.changes, "renewal"));
       return;
     }
-    if (this.#patch.size === 0 && !this.#touch) return;
-    this.#settle(await saveChanges(engine, held, this.#changes));
+    if (pending.patch.size === 0 && !pending.touch) return;
+    this.#settle(await saveChanges(engine, held, pending.changes));
   }
 
   /**
@@ -350,8 +347,8 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
    * response back, when it is `false`.
    */
   get needsCommit(): boolean {
-    if (this.#committed || this.#degraded !== null) return false;
-    if (this.#isNew || this.#cookie !== null || this.#touch || this.#patch.size > 0) return true;
+    if (this.#pending.committed || this.#degraded !== null) return false;
+    if (this.#pending.hasWork) return true;
     const current = this.#current;
     return (
       current !== null &&
@@ -384,9 +381,9 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
    * `null` when there is no cookie to write. Idempotent: a second call answers `null`.
    */
   async commit(): Promise<SessionHeaders | null> {
-    if (this.#committed) return null;
+    if (this.#pending.committed) return null;
     await this.#write();
-    this.#committed = true;
+    this.#pending.committed = true;
     const line = this.#cookieLine();
     if (line === null || !this.#engine.cookie.canWrite(this.#context)) return null;
     return { setCookie: await line, cacheControl: "no-store", vary: "Cookie" };
@@ -395,10 +392,11 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
   /** The session cookie's line this response carries, if any. */
   #cookieLine(): string | Promise<string> | null {
     const current = this.#current;
-    if (this.#cookie === "set" && current !== null && current.token !== null) {
+    const cookie = this.#pending.cookie;
+    if (cookie === "set" && current !== null && current.token !== null) {
       return this.#engine.cookie.lineFor(current.token, current.record, this.#engine.now());
     }
-    return this.#cookie === "clear" ? this.#engine.cookie.clearing : null;
+    return cookie === "clear" ? this.#engine.cookie.clearing : null;
   }
 
   /** Tells the adapter, once, that the response now carries a commit. */
@@ -417,10 +415,7 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
       data: {},
     };
     this.#current = current;
-    this.#isNew = true;
-    this.#touch = false;
-    this.#patch = new Map();
-    this.#cookie = "set";
+    this.#pending.started();
     return current;
   }
 
@@ -429,8 +424,7 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
     const id = await engine.hash(current.token!);
     await engine.store.create(id, current.record);
     current.id = id;
-    this.#isNew = false;
-    this.#patch = new Map();
+    this.#pending.inserted();
     const { handle, userId } = current.record;
     engine.emit({ type: "created", at: engine.now(), handle, userId });
     if (userId === null) return;
@@ -439,15 +433,10 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
     } catch (error) {
       if (error instanceof SessionLimitError) {
         this.#forget();
-        this.#cookie = null;
+        this.#pending.leaveCookie();
       }
       throw error;
     }
-  }
-
-  /** This request's unsaved changes. */
-  get #changes(): PendingChanges {
-    return { patch: this.#patch, touch: this.#touch };
   }
 
   /** The current session, once stored, as the write operations take it. */
@@ -460,20 +449,19 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
     if (outcome.status !== "saved") {
       this.#forget();
       // Superseded: another response carries the session's new token; leave the cookie to it.
-      if (outcome.status === "superseded") this.#cookie = null;
+      if (outcome.status === "superseded") this.#pending.leaveCookie();
       return;
     }
     const { session } = outcome;
-    if (session.token !== null && session.token !== this.#current?.token) this.#cookie = "set";
+    const newToken = session.token !== null && session.token !== this.#current?.token;
     this.#current = { ...session };
-    this.#patch = new Map();
-    this.#touch = false;
+    this.#pending.saved(newToken);
   }
 
   async #dropCurrent(): Promise<void> {
     const current = this.#current;
     if (current === null) return;
-    if (current.id !== null && !this.#isNew) {
+    if (current.id !== null && !this.#pending.isNew) {
       await destroySession(this.#engine, current.id);
       const { handle, userId } = current.record;
       this.#engine.emit({ type: "destroyed", at: this.#engine.now(), handle, userId });
@@ -484,10 +472,7 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
   /** Drops the session from this request and clears the cookie the client holds, if any. */
   #forget(): void {
     this.#current = null;
-    this.#isNew = false;
-    this.#touch = false;
-    this.#patch = new Map();
-    this.#cookie = this.#carriedCookie ? "clear" : null;
+    this.#pending.forgotten();
   }
 
   #require(action: string): Current {
@@ -503,7 +488,7 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
 
   #usable(action: string): void {
     if (this.#degraded !== null) throw this.#degraded;
-    if (this.#committed)
+    if (this.#pending.committed)
       throw new Error(`${action} after the response was committed has no effect.`);
   }
 }

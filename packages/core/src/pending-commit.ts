@@ -1,0 +1,70 @@
+import type { PendingChanges } from "./session-writes.js";
+
+/**
+ * What a request's commit owes, as one explicit state: the store write (a new session to
+ * insert, changed keys, a touch) and what happens to the cookie (set it to the current token,
+ * clear it, or leave it as the client has it). Each change of a request's session is one method
+ * here; a due renewal is the only duty that depends on the clock, and the session checks it.
+ */
+export class PendingCommit {
+  /** Keys set to a value, or removed, since the session was last stored. */
+  patch = new Map<string, unknown>();
+  /** A new session, not in the store yet. */
+  isNew = false;
+  /** The idle expiry slides forward at commit. */
+  touch = false;
+  /** The session cookie: set to the current token, cleared, or left alone (`null`). */
+  cookie: "set" | "clear" | null = null;
+  /** The commit ran; nothing more is written for this request. */
+  committed = false;
+  /** Whether the request carried a session cookie, which leaving the session clears. */
+  readonly #carriedCookie: boolean;
+
+  constructor(carriedCookie: boolean) {
+    this.#carriedCookie = carriedCookie;
+  }
+
+  /** Whether the commit owes anything besides a due renewal. */
+  get hasWork(): boolean {
+    return this.isNew || this.cookie !== null || this.touch || this.patch.size > 0;
+  }
+
+  /** This request's unsaved changes, as the write operations take them. */
+  get changes(): PendingChanges {
+    return { patch: this.patch, touch: this.touch };
+  }
+
+  /** A brand-new session: inserted, and its cookie set, at commit. */
+  started(): void {
+    this.isNew = true;
+    this.touch = false;
+    this.patch = new Map();
+    this.cookie = "set";
+  }
+
+  /** The new session is in the store. */
+  inserted(): void {
+    this.isNew = false;
+    this.patch = new Map();
+  }
+
+  /** A write landed; with `newToken` the session moved to a token the client lacks. */
+  saved(newToken: boolean): void {
+    if (newToken) this.cookie = "set";
+    this.patch = new Map();
+    this.touch = false;
+  }
+
+  /** The session left this request: clear the cookie the client holds, if it sent one. */
+  forgotten(): void {
+    this.isNew = false;
+    this.touch = false;
+    this.patch = new Map();
+    this.cookie = this.#carriedCookie ? "clear" : null;
+  }
+
+  /** Another response carries the session's cookie (it replaced the token): leave it alone. */
+  leaveCookie(): void {
+    this.cookie = null;
+  }
+}
