@@ -376,6 +376,8 @@ describe("faults under load: koa + SQLite locked by another connection", () => {
       {
         begin: () => {
           locker = new Database(rig.corner.env.SQLITE_PATH!);
+          // Wait for the demo's own writes under load to let go before taking the lock.
+          locker.exec("PRAGMA busy_timeout = 5000");
           locker.exec("BEGIN IMMEDIATE");
         },
         end: () => {

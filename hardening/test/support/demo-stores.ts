@@ -83,6 +83,7 @@ async function sqliteCorner(): Promise<StoreCorner> {
     countLiveSessions: async () => {
       const db = new Database(path);
       try {
+        db.exec("PRAGMA busy_timeout = 5000");
         const row = db
           .prepare("SELECT count(*) AS n FROM sesame_sessions WHERE expires_at > ?")
           .get(Date.now()) as { n: number };
