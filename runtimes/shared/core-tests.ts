@@ -12,6 +12,7 @@ type Runtime = "bun" | "deno" | "workerd";
 /** Test files that need no Node-only API. */
 export const PORTABLE_CORE_TESTS: readonly (readonly [name: string, load: Load])[] = [
   ["cookie-codec", () => import("../../packages/core/test/cookie-codec.test.ts")],
+  ["count-sessions", () => import("../../packages/core/test/count-sessions.test.ts")],
   ["cookie-prefix", () => import("../../packages/core/test/cookie-prefix.test.ts")],
   ["cross-origin", () => import("../../packages/core/test/cross-origin.test.ts")],
   // One test serializes with the Buffer global, which Bun, Deno and workerd (nodejs_compat) have.
@@ -29,6 +30,7 @@ export const PORTABLE_CORE_TESTS: readonly (readonly [name: string, load: Load])
   ["options", () => import("../../packages/core/test/options.test.ts")],
   ["rejection-budget", () => import("../../packages/core/test/rejection-budget.test.ts")],
   ["saving", () => import("../../packages/core/test/saving.test.ts")],
+  ["store-calls", () => import("../../packages/core/test/store-calls.test.ts")],
   ["store-failures", () => import("../../packages/core/test/store-failures.test.ts")],
   ["timeout-order", () => import("../../packages/core/test/timeout-order.test.ts")],
   ["transport", () => import("../../packages/core/test/transport.test.ts")],
@@ -51,6 +53,10 @@ export const NODE_ONLY_CORE_TESTS: Readonly<Record<string, string>> = {
   "constant-time": "reads core's sources with node:fs",
   "cookie-cost": "measures the heap with node:v8, node:vm and process.memoryUsage()",
   "hmac-vectors": "checks the node:crypto platform against node:crypto's createHmac, with Buffer",
+  "expired-sweep": "drives the sweep's interval with vitest's fake timers, which the runtime harness has not",
+  "first-use": "sets NODE_ENV with vi.stubEnv, which the runtime harness has not",
+  flash: "checks the flash API's types with expectTypeOf, which the runtime harness has not",
+  "store-metrics-example": "runs an example file that lives outside the test folder the runtime lists cover",
   tokens:
     "compares against src/platform/node.ts (node:crypto) and decodes with Buffer; " +
     "its token, known-answer and signing tests run on the Web Crypto platform from " +

@@ -31,8 +31,7 @@ const cachedResponses = new WeakMap<SharedError | ConformanceResult, Response>()
 function cachedResponse(shared: SharedError | ConformanceResult): Response {
   let response = cachedResponses.get(shared);
   if (response === undefined) {
-    // A text body: @hono/node-server keeps it as it is, which is the copy the adapter makes cheaply.
-    response = new Response("shared reply", { status: shared.status, headers: shared.headers });
+    response = new Response(null, { status: shared.status, headers: shared.headers });
     cachedResponses.set(shared, response);
   }
   return response;

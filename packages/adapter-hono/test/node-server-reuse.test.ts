@@ -1,0 +1,48 @@
+import { getRequestListener } from "@hono/node-server";
+import { MemoryStore, SessionManager } from "@sesame/core";
+import { listenOnLoopback, sendRequest } from "@sesame/core/testing";
+import { Hono } from "hono";
+import { afterAll, describe, expect, it } from "vitest";
+import { type SessionEnv, sessionMiddleware } from "../src/index.js";
+
+const servers: { close(): Promise<void> }[] = [];
+afterAll(async () => {
+  await Promise.all(servers.map((server) => server.close()));
+});
+
+/**
+ * @hono/node-server's light `Response` keeps a text body as it is, so an app can answer every
+ * request with one cached `Response` there; the adapter copies it without turning the body into
+ * a stream, and never writes a session cookie onto the app's object.
+ */
+describe("Hono on @hono/node-server, with a cached text Response", () => {
+  it("sends the cached body on every request and a session cookie only to the one who signed in", async () => {
+    const app = new Hono<SessionEnv>();
+    const listener = getRequestListener(app.fetch);
+    // Made after @hono/node-server installed its light Response, as a cache filled while serving.
+    const cached = new Response("shared reply", { status: 404, headers: { "X-Shared": "1" } });
+    app.use(sessionMiddleware(new SessionManager({ store: new MemoryStore() })));
+    app.post("/page", async (c) => {
+      if (c.req.query("login") !== undefined) await c.get("session").create("alice");
+      return cached;
+    });
+    const server = await listenOnLoopback(listener);
+    servers.push(server);
+
+    const alice = await sendRequest(server.url, "POST", "/page?login");
+    const visitor = await sendRequest(server.url, "POST", "/page");
+    const again = await sendRequest(server.url, "POST", "/page");
+
+    expect(alice.status).toBe(404);
+    expect(alice.body).toBe("shared reply");
+    expect(alice.setCookies).toHaveLength(1);
+    for (const reply of [visitor, again]) {
+      expect(reply.status).toBe(404);
+      expect(reply.body).toBe("shared reply");
+      expect(reply.setCookies).toEqual([]);
+      expect(reply.headers.get("x-shared")).toBe("1");
+    }
+    expect(cached.headers.get("set-cookie")).toBeNull();
+    expect(cached.headers.get("cache-control")).toBeNull();
+  });
+});
