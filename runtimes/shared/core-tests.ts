@@ -53,10 +53,12 @@ export const NODE_ONLY_CORE_TESTS: Readonly<Record<string, string>> = {
   "constant-time": "reads core's sources with node:fs",
   "cookie-cost": "measures the heap with node:v8, node:vm and process.memoryUsage()",
   "hmac-vectors": "checks the node:crypto platform against node:crypto's createHmac, with Buffer",
-  "expired-sweep": "drives the sweep's interval with vitest's fake timers, which the runtime harness has not",
+  "expired-sweep":
+    "drives the sweep's interval with vitest's fake timers, which the runtime harness has not",
   "first-use": "sets NODE_ENV with vi.stubEnv, which the runtime harness has not",
   flash: "checks the flash API's types with expectTypeOf, which the runtime harness has not",
-  "store-metrics-example": "runs an example file that lives outside the test folder the runtime lists cover",
+  "store-metrics-example":
+    "runs an example file that lives outside the test folder the runtime lists cover",
   tokens:
     "compares against src/platform/node.ts (node:crypto) and decodes with Buffer; " +
     "its token, known-answer and signing tests run on the Web Crypto platform from " +
