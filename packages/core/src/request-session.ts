@@ -378,12 +378,13 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
   /**
    * Saves, then answers what the response must carry for the session: the session cookie's
    * `Set-Cookie` line (set or cleared) with `Cache-Control: no-store` and `Vary: Cookie`, or
-   * `null` when there is no cookie to write. Idempotent: a second call answers `null`.
+   * `null` when there is no cookie to write. Idempotent: a second call answers `null`. Changes
+   * from the moment it starts throw: the write is already on its way to the store.
    */
   async commit(): Promise<SessionHeaders | null> {
     if (this.#pending.committed) return null;
-    await this.#write();
     this.#pending.committed = true;
+    await this.#write();
     const line = this.#cookieLine();
     if (line === null || !this.#engine.cookie.canWrite(this.#context)) return null;
     return { setCookie: await line, cacheControl: "no-store", vary: "Cookie" };

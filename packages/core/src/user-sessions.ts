@@ -87,6 +87,9 @@ export async function revokeUserSession(
   return true;
 }
 
+/** Most passes {@link revokeUserSessions} makes before it settles for what it removed. */
+const MAX_REVOKE_PASSES = 8;
+
 /** Revokes a user's sessions, sparing `exceptId`; resolves how many live ones it revoked. */
 export async function revokeUserSessions(
   engine: SessionEngine<object>,
@@ -95,19 +98,25 @@ export async function revokeUserSessions(
 ): Promise<number> {
   const entries = await listLiveEntries(engine, userId);
   const count = entries.filter((entry) => entry.id !== exceptId).length;
-  await engine.store.deleteByUser(userId, exceptId);
-  // A store may delete a user's sessions one key at a time. A rotation that claimed its old
-  // record before the first pass reached it left its new record pending before that pass ended;
-  // the second pass deletes it, so it can never go live.
-  await engine.store.deleteByUser(userId, exceptId);
+  // A store may delete a user's sessions one key at a time, and a rotation in flight may leave a
+  // pending successor behind a pass; passes go on until none of the user's sessions is left
+  // (each pass is one call on stores that delete in one statement).
+  for (let pass = 0; pass < MAX_REVOKE_PASSES; pass++) {
+    await engine.store.deleteByUser(userId, exceptId);
+    const left = await engine.store.listByUser(userId);
+    if (!left.some((entry) => entry.id !== exceptId && holdsSession(entry.id, entry.record))) break;
+  }
   engine.emit({ type: "revoked", at: engine.now(), userId, count });
   return count;
 }
 
 /**
- * Holds a user to `maxSessionsPerUser` once the session stored under `id` exists. Every request
- * applies the same rule — keep the newest sessions by creation time, ties broken by store key —
- * so concurrent logins agree on whom to evict. Resolves whether `id` itself survived. With the
+ * Holds a user to `maxSessionsPerUser` once the session stored under `id` exists. Sessions are
+ * counted by handle over live and pending records, so a session in the middle of a token
+ * replacement counts once. Every request applies the same rule — keep the newest sessions by
+ * creation time, ties broken by store key — so concurrent logins agree on whom to evict, and an
+ * evicted session is destroyed record by record (claimed first, its successor followed), so a
+ * rotation in flight cannot keep it alive. Resolves whether `id` itself survived. With the
  * `reject` policy, a login over the limit is deleted and rejected with `SessionLimitError`.
  */
 export async function enforceSessionLimit(
@@ -117,21 +126,48 @@ export async function enforceSessionLimit(
 ): Promise<boolean> {
   const limit = engine.options.maxSessionsPerUser;
   if (limit === null) return true;
-  const entries = await listLiveEntries(engine, userId);
-  if (entries.length <= limit) return true;
-  entries.sort(
-    (a, b) => a.record.createdAt - b.record.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  const sessions = await sessionsByHandle(engine, userId);
+  if (sessions.length <= limit) return true;
+  sessions.sort(
+    (a, b) => a.createdAt - b.createdAt || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
   );
   if (engine.options.sessionLimitPolicy === "reject") {
-    if (entries.slice(0, limit).some((entry) => entry.id === id)) return true;
+    if (sessions.slice(0, limit).some((session) => session.ids.includes(id))) return true;
     await engine.store.delete(id);
     throw new SessionLimitError(limit);
   }
   let survived = true;
-  for (const entry of entries.slice(0, entries.length - limit)) {
-    await engine.store.delete(entry.id);
-    if (entry.id === id) survived = false;
-    engine.emit({ type: "evicted", at: engine.now(), handle: entry.record.handle, userId });
+  for (const session of sessions.slice(0, sessions.length - limit)) {
+    for (const entryId of session.ids) await destroySession(engine, entryId);
+    if (session.ids.includes(id)) survived = false;
+    engine.emit({ type: "evicted", at: engine.now(), handle: session.handle, userId });
   }
   return survived;
+}
+
+/** A user's sessions, one per handle, over their live and pending records. */
+async function sessionsByHandle(
+  engine: SessionEngine<object>,
+  userId: string,
+): Promise<{ handle: string; createdAt: number; key: string; ids: string[] }[]> {
+  const byHandle = new Map<
+    string,
+    { handle: string; createdAt: number; key: string; ids: string[] }
+  >();
+  for (const { id, record } of await engine.store.listByUser(userId)) {
+    if (!holdsSession(id, record)) continue;
+    const session = byHandle.get(record.handle);
+    if (session === undefined) {
+      byHandle.set(record.handle, {
+        handle: record.handle,
+        createdAt: record.createdAt,
+        key: id,
+        ids: [id],
+      });
+    } else {
+      session.ids.push(id);
+      if (id < session.key) session.key = id;
+    }
+  }
+  return [...byHandle.values()];
 }

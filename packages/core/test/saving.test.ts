@@ -145,4 +145,17 @@ describe("commit", () => {
       expect(() => session.set("b", 2)).toThrow(/after the response was committed/);
     });
   });
+
+  it("refuses a change made while the commit is writing, instead of losing it", async () => {
+    const { client } = setup();
+    const visitor = client();
+    await visitor.login("alice");
+    await visitor.request(async (session) => {
+      session.set("a", 1);
+      const committing = session.commit();
+      expect(() => session.set("b", 2)).toThrow(/after the response was committed/);
+      await committing;
+    });
+    expect((await visitor.request((session) => session.data)).result).toEqual({ a: 1 });
+  });
 });

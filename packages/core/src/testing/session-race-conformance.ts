@@ -42,13 +42,14 @@ interface Login {
 let users = 0;
 
 /** A session manager over the store under test, wrapped so a test can hold any store call. */
-function makeRig(context: SessionRaceContext) {
+function makeRig(context: SessionRaceContext, options: { maxSessionsPerUser?: number } = {}) {
   const store = new PausingStore(context.store());
   const manager = new SessionManager<SessionData>({
     store,
     now: context.now,
     renewalIntervalSeconds: RENEWAL_INTERVAL_SECONDS,
     renewalGraceSeconds: 30,
+    ...options,
   });
 
   async function visit(token: string | null): Promise<Visit> {
@@ -66,9 +67,9 @@ function makeRig(context: SessionRaceContext) {
     };
   }
 
-  async function login(data: SessionData = {}): Promise<Login> {
+  async function login(data: SessionData = {}, existingUserId?: string): Promise<Login> {
     users += 1;
-    const userId = `race-user-${process.pid}-${Date.now().toString(36)}-${users}`;
+    const userId = existingUserId ?? `race-user-${process.pid}-${Date.now().toString(36)}-${users}`;
     const request = await visit(null);
     await request.session.create(userId, { data });
     const reply = await request.commit();
@@ -231,6 +232,28 @@ export function describeSessionRaces(context: SessionRaceContext): void {
           () => rig.manager.revokeSession(login.userId, login.handle),
         );
         await expectGone(rig, login, result);
+        return paused;
+      });
+    });
+
+    it("keeps a session evicted by a newer login at any point of its rotation, or after it, evicted", async () => {
+      const rig = makeRig(context, { maxSessionsPerUser: 1 });
+      await atEveryStep(async (step) => {
+        const login = await rig.login();
+        const rotating = await rig.visit(login.token);
+        let newer: Login | undefined;
+        const { result, paused } = await interleave(
+          rig,
+          step,
+          () => rotateAndCommit(rotating),
+          async () => {
+            newer = await rig.login({}, login.userId);
+          },
+        );
+        await expectGone(rig, login, result);
+        const sessions = await rig.manager.listUserSessions(login.userId);
+        expect(sessions.map((session) => session.handle)).toEqual([newer!.handle]);
+        expect(await rig.dataOf(newer!.token)).not.toBeNull();
         return paused;
       });
     });
