@@ -1,6 +1,11 @@
 import { ServerResponse } from "node:http";
 import { type RequestSession, SessionManager } from "@sesame/core";
-import { FaultInjectingStore, listenOnLoopback, sendRaw } from "@sesame/core/testing";
+import {
+  FaultInjectingStore,
+  listenOnLoopback,
+  sendRaw,
+  setCookieLines,
+} from "@sesame/core/testing";
 import type { Request, RequestHandler, Response } from "express";
 import express5 from "express";
 import express4 from "express4";
@@ -11,12 +16,6 @@ const servers: { close(): Promise<void> }[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close()));
 });
-
-function setCookieLines(reply: { headerLines: [string, string][] }): string[] {
-  return reply.headerLines
-    .filter(([name]) => name.toLowerCase() === "set-cookie")
-    .map(([, value]) => value);
-}
 
 function header(reply: { headerLines: [string, string][] }, name: string): string[] {
   return reply.headerLines

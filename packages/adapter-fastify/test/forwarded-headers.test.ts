@@ -1,5 +1,5 @@
 import { SessionManager } from "@sesame/core";
-import { type RawReply, sendRaw } from "@sesame/core/testing";
+import { sendRaw, setCookieLines } from "@sesame/core/testing";
 import Fastify, { type FastifyServerOptions } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { crossOriginProtection, sessionPlugin } from "../src/index.js";
@@ -9,12 +9,6 @@ const servers: { close(): Promise<void> }[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close()));
 });
-
-function setCookieLines(reply: RawReply): string[] {
-  return reply.headerLines
-    .filter(([name]) => name.toLowerCase() === "set-cookie")
-    .map(([, value]) => value);
-}
 
 /** POST /login signs in and answers with the client IP the session recorded. */
 async function serve(trustProxy: FastifyServerOptions["trustProxy"]): Promise<string> {

@@ -1,5 +1,5 @@
 import { SessionManager } from "@sesame/core";
-import { listenOnLoopback, type RawReply, sendRaw } from "@sesame/core/testing";
+import { listenOnLoopback, sendRaw, setCookieLines } from "@sesame/core/testing";
 import Koa3 from "koa";
 import Koa2 from "koa2";
 import { afterEach, describe, expect, it } from "vitest";
@@ -9,12 +9,6 @@ const servers: { close(): Promise<void> }[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close()));
 });
-
-function setCookieLines(reply: RawReply): string[] {
-  return reply.headerLines
-    .filter(([name]) => name.toLowerCase() === "set-cookie")
-    .map(([, value]) => value);
-}
 
 describe.each([
   ["Koa 3", Koa3],

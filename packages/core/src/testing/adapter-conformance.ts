@@ -15,6 +15,7 @@ import {
   type RequestOptions,
   sendRaw,
   sendRequest,
+  setCookieLines,
 } from "./http-client.js";
 
 export {
@@ -43,6 +44,7 @@ export {
   type RequestOptions,
   sendRaw,
   sendRequest,
+  setCookieLines,
 } from "./http-client.js";
 
 /** The store timeout the suite runs with: a hanging store must give a 503 about this fast. */
@@ -489,9 +491,7 @@ export function describeAdapterConformance(name: string, harness: AdapterHarness
         const cookie = await login();
         const reply = await sendRaw(server.url, "POST", "/three-cookies", [["Cookie", cookie]]);
         expect(reply.status).toBe(200);
-        const lines = reply.headerLines
-          .filter(([header]) => header.toLowerCase() === "set-cookie")
-          .map(([, value]) => value);
+        const lines = setCookieLines(reply);
         expect(lines).toHaveLength(4);
         expect(lines.map(cookieName).sort()).toEqual(
           [sessionCookie, "lang", "seen", "theme"].sort(),
@@ -572,9 +572,7 @@ export function describeAdapterConformance(name: string, harness: AdapterHarness
           ["X-Forwarded-Proto", "https"],
         ]).then((reply) => ({
           status: reply.status,
-          cookies: reply.headerLines
-            .filter(([header]) => header.toLowerCase() === "set-cookie")
-            .map(([, value]) => value),
+          cookies: setCookieLines(reply),
         }));
 
       it("sets no session cookie over plain HTTP to another host when X-Forwarded-Proto is not trusted", async () => {

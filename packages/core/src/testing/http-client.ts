@@ -55,6 +55,20 @@ export interface RawReply {
 }
 
 /**
+ * The `Set-Cookie` lines of a raw reply, in order.
+ *
+ * @example
+ * ```ts
+ * expect(setCookieLines(await sendRaw(url, "GET", "/", []))).toEqual([]);
+ * ```
+ */
+export function setCookieLines(reply: Pick<RawReply, "headerLines">): string[] {
+  return reply.headerLines
+    .filter(([name]) => name.toLowerCase() === "set-cookie")
+    .map(([, value]) => value);
+}
+
+/**
  * What {@link sendRequest} sends besides the method and path.
  *
  * @example
