@@ -57,6 +57,9 @@ export const NODE_ONLY_CORE_TESTS: Readonly<Record<string, string>> = {
     "drives the sweep's interval with vitest's fake timers, which the runtime harness has not",
   "first-use": "sets NODE_ENV with vi.stubEnv, which the runtime harness has not",
   flash: "checks the flash API's types with expectTypeOf, which the runtime harness has not",
+  "request-path":
+    "asserts the synchronous answers of the node:crypto platform and counts its HMAC calls; " +
+    "on Web Crypto every signature check is a promise, which the other core files cover",
   "store-metrics-example":
     "runs an example file that lives outside the test folder the runtime lists cover",
   tokens:

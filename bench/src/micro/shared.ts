@@ -38,7 +38,7 @@ export interface Jar {
   /** The cookie's `name=` prefix. */
   prefix: string;
   /** Loads the session for a request carrying `token` (or no cookie). */
-  load(token: string | null): Promise<RequestSession>;
+  load(token: string | null): RequestSession | Promise<RequestSession>;
 }
 
 /** A jar for `manager`. */

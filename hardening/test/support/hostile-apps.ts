@@ -14,6 +14,7 @@ import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import {
+  type Awaitable,
   MemoryStore,
   type RequestSession,
   SessionManager,
@@ -76,7 +77,7 @@ export class RecordingStore implements SessionStore {
     this.calls.length = 0;
   }
 
-  get(id: string): Promise<StoredSession | null> {
+  get(id: string): Awaitable<StoredSession | null> {
     this.calls.push({ operation: "get", key: id });
     return this.inner.get(id);
   }

@@ -1,9 +1,14 @@
-import type { JsonData, RequestSession, SessionHeaders, SessionManager } from "@sesame/core";
-import type { Request, RequestHandler, Response } from "express";
+import {
+  attachedSession,
+  attachSession,
+  type JsonData,
+  type RequestSession,
+  type SessionHeaders,
+  type SessionManager,
+} from "@sesame/core";
+import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { commitBeforeHeaders } from "./commit-before-headers.js";
 import { requestContext } from "./request-context.js";
-
-const attached = new WeakMap<Request, { manager: object; session: object }>();
 
 /**
  * Express 4 and 5 middleware: loads the request's session into `req.session` and commits it
@@ -28,17 +33,29 @@ export function sessionMiddleware<Data extends JsonData<Data>>(
   manager: SessionManager<Data>,
 ): RequestHandler {
   return (req, res, next) => {
-    manager.load(req.headers.cookie, requestContext(req)).then((session) => {
-      attached.set(req, { manager, session });
-      Object.assign(req, { session });
-      // The response is held back only once there is something to commit.
-      session.onCommitNeeded(() => {
-        const commit = async (): Promise<void> => writeSessionHeaders(res, await session.commit());
-        commitBeforeHeaders(res, () => session.needsCommit, commit, next);
-      });
-      next();
-    }, next);
+    const context = () => requestContext(req);
+    const loaded = manager.load(req.headers.cookie, context);
+    if (!(loaded instanceof Promise)) return attach(req, res, next, manager, loaded);
+    loaded.then((session) => attach(req, res, next, manager, session), next);
   };
+}
+
+/** Puts the session on the request, and holds the response back once it has a commit to make. */
+function attach<Data extends JsonData<Data>>(
+  req: Request,
+  res: Response,
+  next: NextFunction,
+  manager: SessionManager<Data>,
+  session: RequestSession<Data>,
+): void {
+  attachSession(req, manager, session);
+  Object.assign(req, { session });
+  // The response is held back only once there is something to commit.
+  session.onCommitNeeded(() => {
+    const commit = async (): Promise<void> => writeSessionHeaders(res, await session.commit());
+    commitBeforeHeaders(res, () => session.needsCommit, commit, next);
+  });
+  next();
 }
 
 /** Writes what the commit says the response carries for the session: the one place that does. */
@@ -67,11 +84,11 @@ export function getSession<Data extends JsonData<Data>>(
   req: Request,
   manager: SessionManager<Data>,
 ): RequestSession<Data> {
-  const entry = attached.get(req);
-  if (entry === undefined || entry.manager !== manager) {
+  const session = attachedSession(req, manager);
+  if (session === undefined) {
     throw new Error(
       "getSession: this request has no session from this manager; add app.use(sessionMiddleware(manager)) before the route.",
     );
   }
-  return entry.session as RequestSession<Data>;
+  return session as unknown as RequestSession<Data>;
 }

@@ -1,10 +1,11 @@
 import {
+  attachedSession,
+  attachSession,
   isSessionStoreError,
   type JsonData,
   type RequestContext,
   type RequestSession,
   type SessionData,
-  type SessionHeaders,
   type SessionManager,
 } from "@sesame/core";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -46,15 +47,6 @@ export interface SessionPluginOptions<Data extends JsonData<Data> = FastifySessi
  */
 export const STORE_UNAVAILABLE_BODY = { error: "session_store_unavailable" } as const;
 
-interface OpenedSession {
-  manager: object;
-  session: RequestSession<object>;
-  /** Commits once; later calls (a second `onSend` for an error reply) resolve `null`. */
-  commit(): Promise<SessionHeaders | null>;
-}
-
-const opened = new WeakMap<FastifyRequest, OpenedSession>();
-
 /** The request as core needs it, read through Fastify's own `trustProxy` setting. */
 function requestContext(request: FastifyRequest): RequestContext {
   return {
@@ -65,14 +57,10 @@ function requestContext(request: FastifyRequest): RequestContext {
   };
 }
 
-/** The only place this adapter talks to core: load from the `Cookie` header, commit once. */
-async function openSession<Data extends JsonData<Data>>(
-  manager: SessionManager<Data>,
-  request: FastifyRequest,
-): Promise<OpenedSession> {
-  const session = await manager.load(request.headers.cookie, requestContext(request));
-  const commit = async () => (session.needsCommit ? session.commit() : null);
-  return { manager, session, commit };
+/** Puts the loaded session on the request. */
+function attach(request: FastifyRequest, manager: object, session: RequestSession<object>): void {
+  attachSession(request, manager, session);
+  request.session = session as RequestSession<FastifySessionData>;
 }
 
 /** Answers a store failure with 503 before the app's error handlers; throws anything else on to them. */
@@ -92,24 +80,40 @@ async function plugin<Data extends JsonData<Data>>(
   fastify.addHook("onRoute", (route) => {
     route.errorHandler ??= answerStoreFailure;
   });
-  fastify.addHook("onRequest", async (request, reply) => {
-    const entry = await openSession(manager, request).catch((error: unknown) => {
-      // No route means no route-level handler (a not-found handler has none): answer here.
-      if (!request.is404 || !isSessionStoreError(error)) throw error;
-      storeFailed.add(request);
-      return null;
-    });
-    if (entry === null) return reply.code(503).send(STORE_UNAVAILABLE_BODY);
-    opened.set(request, entry);
-    request.session = entry.session as RequestSession<FastifySessionData>;
+  // Callback hooks: a session that loads at once (a synchronous store) costs no promise.
+  fastify.addHook("onRequest", (request, reply, done) => {
+    const loaded = manager.load(request.headers.cookie, () => requestContext(request));
+    if (!(loaded instanceof Promise)) {
+      attach(request, manager, loaded);
+      done();
+      return;
+    }
+    loaded.then(
+      (session) => {
+        attach(request, manager, session);
+        done();
+      },
+      (error: Error) => {
+        // No route means no route-level handler (a not-found handler has none): answer here.
+        if (!request.is404 || !isSessionStoreError(error)) return done(error);
+        storeFailed.add(request);
+        reply.code(503).send(STORE_UNAVAILABLE_BODY);
+      },
+    );
   });
   fastify.addHook("onError", async (request, _reply, error) => {
     if (isSessionStoreError(error)) storeFailed.add(request);
   });
-  fastify.addHook("onSend", async (request, reply, payload) => {
-    if (storeFailed.has(request)) return payload;
-    const written = await opened.get(request)?.commit();
-    return written ? writeSessionHeaders(reply, payload, written) : payload;
+  // The one place this adapter writes: commit once (a second `onSend`, for an error reply,
+  // finds nothing left to commit) and put the session's headers on this reply.
+  fastify.addHook("onSend", (request, reply, payload, done) => {
+    const session = request.session as RequestSession<object> | null;
+    if (session === null || !session.needsCommit || storeFailed.has(request))
+      return done(null, payload);
+    session.commit().then(
+      (written) => done(null, written ? writeSessionHeaders(reply, payload, written) : payload),
+      (error: Error) => done(error),
+    );
   });
 }
 
@@ -152,11 +156,11 @@ export function getSession<Data extends JsonData<Data>>(
   request: FastifyRequest,
   manager: SessionManager<Data>,
 ): RequestSession<Data> {
-  const entry = opened.get(request);
-  if (entry === undefined || entry.manager !== manager) {
+  const session = attachedSession(request, manager);
+  if (session === undefined) {
     throw new Error(
       "getSession: this request has no session from this manager; register sessionPlugin with { manager } before the route.",
     );
   }
-  return entry.session as unknown as RequestSession<Data>;
+  return session as unknown as RequestSession<Data>;
 }

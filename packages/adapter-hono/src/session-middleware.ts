@@ -1,15 +1,19 @@
+import type { IncomingMessage } from "node:http";
 import {
+  attachedSession,
+  attachSession,
   contextFromRequest,
   isSesameError,
   isSessionStoreError,
   type JsonData,
+  type RequestContext,
   type RequestSession,
   resolveTrustedHops,
   type SessionData,
   type SessionManager,
   type TrustProxy,
 } from "@sesame/core";
-import type { Context, ErrorHandler, MiddlewareHandler } from "hono";
+import type { Context, ErrorHandler, MiddlewareHandler, Next } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
@@ -71,8 +75,6 @@ export const HONO_ADAPTER_DEFAULTS = { trustProxy: false } as const;
  */
 export const STORE_UNAVAILABLE_BODY = { error: "session_store_unavailable" } as const;
 
-const attached = new WeakMap<Context, { manager: object; session: object }>();
-
 function isStoreError(error: unknown): boolean {
   return (
     isSessionStoreError(error) ||
@@ -109,22 +111,47 @@ export function sessionMiddleware<Data extends JsonData<Data>>(
   options: HonoProxyOptions = {},
 ): MiddlewareHandler<SessionEnv<Data>> {
   const trustProxy = resolveTrustedHops(options.trustProxy ?? HONO_ADAPTER_DEFAULTS.trustProxy);
-  return async (c, next) => {
-    const context = contextFromRequest(c.req.raw, { trustProxy });
-    context.ip ??= socketAddress(c.env);
-    const cookieHeader = c.req.raw.headers.get("cookie");
-    const session = await manager.load(cookieHeader, context).catch(rethrow);
-    c.set("session", session);
-    attached.set(c, { manager, session });
-    await next();
-    if (isStoreError(c.error) || !session.needsCommit) return;
-    const written = await session.commit().catch(rethrow);
-    if (written === null) return;
-    const headers = ownResponseHeaders(c);
-    headers.append("Set-Cookie", written.setCookie);
-    headers.set("Cache-Control", written.cacheControl);
-    headers.append("Vary", written.vary);
+  return (c, next) => {
+    const loaded = manager.load(cookieHeaderOf(c), () => requestContext(c, trustProxy));
+    if (!(loaded instanceof Promise)) return run(c, next, manager, loaded);
+    return loaded.then((session) => run(c, next, manager, session), rethrow);
   };
+}
+
+/** Runs the rest of the app with the session in `c`, then commits it onto this response. */
+async function run<Data extends JsonData<Data>>(
+  c: Context<SessionEnv<Data>>,
+  next: Next,
+  manager: SessionManager<Data>,
+  session: RequestSession<Data>,
+): Promise<void> {
+  c.set("session", session);
+  attachSession(c, manager, session);
+  await next();
+  if (isStoreError(c.error) || !session.needsCommit) return;
+  const written = await session.commit().catch(rethrow);
+  if (written === null) return;
+  const headers = ownResponseHeaders(c);
+  headers.append("Set-Cookie", written.setCookie);
+  headers.set("Cache-Control", written.cacheControl);
+  headers.append("Vary", written.vary);
+}
+
+/** The request's context for core: asked for only when the session writes. */
+function requestContext(c: Context, trustProxy: number): RequestContext {
+  const context = contextFromRequest(c.req.raw, { trustProxy });
+  context.ip ??= socketAddress(c.env);
+  return context;
+}
+
+/**
+ * The `Cookie` header. On `@hono/node-server` it is read from Node's own request, which saves
+ * building the Fetch `Headers` of a request that never needs them; Node joins repeated Cookie
+ * lines with "; " as it does for Express, Koa and Fastify.
+ */
+function cookieHeaderOf(c: Context): string | null | undefined {
+  const incoming = nodeRequestOf(c.env);
+  return incoming === undefined ? c.req.raw.headers.get("cookie") : incoming.headers.cookie;
 }
 
 /**
@@ -145,13 +172,13 @@ export function getSession<Data extends JsonData<Data>>(
   c: Context,
   manager: SessionManager<Data>,
 ): RequestSession<Data> {
-  const entry = attached.get(c);
-  if (entry === undefined || entry.manager !== manager) {
+  const session = attachedSession(c, manager);
+  if (session === undefined) {
     throw new Error(
       "getSession: this request has no session from this manager; add app.use(sessionMiddleware(manager)) before the route.",
     );
   }
-  return entry.session as RequestSession<Data>;
+  return session as unknown as RequestSession<Data>;
 }
 
 /**
@@ -188,10 +215,19 @@ function sesameAnswerOf(error: unknown): { status: ContentfulStatusCode; code: s
 }
 
 /** The client address @hono/node-server exposes as `c.env.incoming`, when it does. */
+/** Node's request, where `@hono/node-server` passes it (`c.env.incoming`, beside `outgoing`). */
+function nodeRequestOf(env: unknown): IncomingMessage | undefined {
+  const { incoming, outgoing } = (env ?? {}) as { incoming?: unknown; outgoing?: unknown };
+  if (typeof incoming !== "object" || incoming === null || typeof outgoing !== "object")
+    return undefined;
+  const { headers } = incoming as { headers?: unknown };
+  return typeof headers === "object" && headers !== null
+    ? (incoming as IncomingMessage)
+    : undefined;
+}
+
 function socketAddress(env: unknown): string | undefined {
-  const incoming = (env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)
-    ?.incoming;
-  return incoming?.socket?.remoteAddress;
+  return nodeRequestOf(env)?.socket?.remoteAddress;
 }
 
 /**

@@ -1,4 +1,6 @@
 import {
+  attachedSession,
+  attachSession,
   isSessionStoreError,
   type JsonData,
   type RequestSession,
@@ -6,7 +8,7 @@ import {
   type SessionHeaders,
   type SessionManager,
 } from "@sesame/core";
-import type { Context, DefaultState, Middleware } from "koa";
+import type { Context, DefaultState, Middleware, Next } from "koa";
 import { requestContext } from "./request-context.js";
 
 /**
@@ -24,8 +26,6 @@ export interface SessionContext<Data extends object = SessionData> {
   /** The request's session. */
   session: RequestSession<Data>;
 }
-
-const attached = new WeakMap<Context, { manager: object; session: object }>();
 
 /** Marks a store error as Koa expects (`status` 503 is already set), then returns it. */
 function unexposed(error: unknown): unknown {
@@ -54,35 +54,51 @@ function unexposed(error: unknown): unknown {
 export function sessionMiddleware<Data extends JsonData<Data>>(
   manager: SessionManager<Data>,
 ): Middleware<DefaultState, SessionContext<Data>> {
-  return async (ctx, next) => {
-    const session = await manager
-      .load(ctx.req.headers.cookie, requestContext(ctx))
-      .catch((error: unknown) => {
+  return (ctx, next) => {
+    const loaded = manager.load(ctx.req.headers.cookie, () => requestContext(ctx));
+    if (!(loaded instanceof Promise)) return run(ctx, next, manager, loaded);
+    return loaded.then(
+      (session) => run(ctx, next, manager, session),
+      (error: unknown) => {
         throw unexposed(error);
-      });
-    ctx.session = session;
-    attached.set(ctx, { manager, session });
-    let written: SessionHeaders | null = null;
-    const { onerror } = ctx;
-    ctx.onerror = (error) => onerror.call(ctx, withSessionHeaders(error, written));
-    const commit = async (): Promise<void> => {
-      written = await session.commit().catch((error: unknown) => {
-        throw unexposed(error);
-      });
-      if (written === null) return;
-      ctx.append("Set-Cookie", written.setCookie);
-      ctx.set("Cache-Control", written.cacheControl);
-      ctx.vary(written.vary);
-    };
-    try {
-      await next();
-    } catch (error) {
-      if (isSessionStoreError(error)) throw unexposed(error);
-      if (session.needsCommit) await commit();
-      throw error;
-    }
-    if (session.needsCommit) await commit();
+      },
+    );
   };
+}
+
+/** Runs the downstream middleware with the session on `ctx`, then commits it. */
+async function run<Data extends JsonData<Data>>(
+  ctx: Context,
+  next: Next,
+  manager: SessionManager<Data>,
+  session: RequestSession<Data>,
+): Promise<void> {
+  ctx.session = session;
+  attachSession(ctx, manager, session);
+  try {
+    await next();
+  } catch (error) {
+    if (isSessionStoreError(error)) throw unexposed(error);
+    if (session.needsCommit) await commit(ctx, session);
+    throw error;
+  }
+  if (session.needsCommit) await commit(ctx, session);
+}
+
+/**
+ * Commits, writes the session's headers, and has Koa's error handler send them too should the
+ * response still fail: the one place this adapter writes.
+ */
+async function commit(ctx: Context, session: RequestSession<object>): Promise<void> {
+  const written = await session.commit().catch((error: unknown) => {
+    throw unexposed(error);
+  });
+  if (written === null) return;
+  ctx.append("Set-Cookie", written.setCookie);
+  ctx.set("Cache-Control", written.cacheControl);
+  ctx.vary(written.vary);
+  const { onerror } = ctx;
+  ctx.onerror = (error) => onerror.call(ctx, withSessionHeaders(error, written));
 }
 
 /**
@@ -103,13 +119,13 @@ export function getSession<Data extends JsonData<Data>>(
   ctx: Context,
   manager: SessionManager<Data>,
 ): RequestSession<Data> {
-  const entry = attached.get(ctx);
-  if (entry === undefined || entry.manager !== manager) {
+  const session = attachedSession(ctx, manager);
+  if (session === undefined) {
     throw new Error(
       "getSession: this request has no session from this manager; add app.use(sessionMiddleware(manager)) before the route.",
     );
   }
-  return entry.session as RequestSession<Data>;
+  return session as unknown as RequestSession<Data>;
 }
 
 /**
@@ -119,9 +135,9 @@ export function getSession<Data extends JsonData<Data>>(
  * throw one error on every request (a module-level `NOT_FOUND`), and a cookie written onto it
  * would go to the next visitor. Upstream middleware still catches the app's error as it is.
  */
-function withSessionHeaders(error: Error, written: SessionHeaders | null): Error {
+function withSessionHeaders(error: Error, written: SessionHeaders): Error {
   // Koa also calls `onerror` with null, and with whatever a middleware threw.
-  if (written === null || typeof error !== "object" || error === null) return error;
+  if (typeof error !== "object" || error === null) return error;
   const { headers = {} } = error as { headers?: Record<string, string | string[]> };
   const cookies = headers["Set-Cookie"] ?? [];
   const ownHeaders = {

@@ -1,3 +1,4 @@
+import { type Awaitable, isPromiseLike } from "./awaitable.js";
 import { DeadlineQueue } from "./deadline-queue.js";
 import {
   isSessionStoreError,
@@ -94,6 +95,32 @@ export class GuardedStore implements SessionStore {
     return this.#call("get", true, () => this.inner.get(id));
   }
 
+  /**
+   * Like {@link get}, but a store that answers synchronously (`MemoryStore`, `SqliteStore`) is
+   * answered at once, with no promise and no deadline: it cannot hang. A promise is guarded like
+   * `get`, and a synchronous throw counts as the first failed attempt.
+   */
+  lookup(id: string): Awaitable<StoredSession | null> {
+    let answer: Awaitable<StoredSession | null>;
+    const { onCall, clock } = this.#options;
+    const started = onCall === undefined ? 0 : clock();
+    try {
+      answer = this.inner.get(id);
+    } catch (error) {
+      answer = Promise.reject(error);
+    }
+    if (!isPromiseLike(answer)) {
+      if (onCall !== undefined) report(onCall, { op: "get", ms: clock() - started, ok: true });
+      return answer;
+    }
+    let first: PromiseLike<StoredSession | null> | null = answer;
+    return this.#call("get", true, () => {
+      const pending = first ?? this.inner.get(id);
+      first = null;
+      return pending;
+    });
+  }
+
   create(id: string, record: StoredSession): Promise<void> {
     return this.#call("create", false, () => this.inner.create(id, record));
   }
@@ -134,7 +161,7 @@ export class GuardedStore implements SessionStore {
   async #call<T>(
     operation: StoreCallOperation,
     repeatable: boolean,
-    run: () => Promise<T>,
+    run: () => Awaitable<T>,
   ): Promise<T> {
     const { onCall, clock } = this.#options;
     if (onCall === undefined) return this.#attempt(operation, repeatable, run);
@@ -150,7 +177,7 @@ export class GuardedStore implements SessionStore {
     }
   }
 
-  async #attempt<T>(operation: string, repeatable: boolean, run: () => Promise<T>): Promise<T> {
+  async #attempt<T>(operation: string, repeatable: boolean, run: () => Awaitable<T>): Promise<T> {
     const attempts = repeatable ? this.#options.retries + 1 : 1;
     let delay = this.#options.retryDelayMs;
     for (let attempt = 1; ; attempt++) {
@@ -174,7 +201,7 @@ export class GuardedStore implements SessionStore {
     }
   }
 
-  #withTimeout<T>(operation: string, run: () => Promise<T>): Promise<T> {
+  #withTimeout<T>(operation: string, run: () => Awaitable<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const id = this.#deadlines.add(() => {
         const { timeoutMs } = this.#options;
@@ -185,9 +212,9 @@ export class GuardedStore implements SessionStore {
           ),
         );
       });
-      let pending: Promise<T>;
+      let pending: PromiseLike<T>;
       try {
-        pending = run();
+        pending = Promise.resolve(run());
       } catch (error) {
         pending = Promise.reject(error);
       }

@@ -1,3 +1,5 @@
+export { attachedSession, attachSession } from "./attached-session.js";
+export type { Awaitable } from "./awaitable.js";
 export { getCookieValues } from "./cookie/parse.js";
 export {
   type CookieAttributes,

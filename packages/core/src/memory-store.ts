@@ -78,7 +78,8 @@ export class MemoryStore implements SessionStore {
     return this.#records.size;
   }
 
-  async get(id: string): Promise<StoredSession | null> {
+  /** Answers synchronously (the store contract allows it): a read costs no promise. */
+  get(id: string): StoredSession | null {
     const record = this.#records.get(id);
     if (record === undefined) return null;
     if (record.expiresAt + this.#retention > this.#now()) return record;

@@ -78,7 +78,7 @@ interface Current {
  */
 export class RequestSession<Data extends object = SessionData, Flash extends object = SessionData> {
   readonly #engine: SessionEngine<Data>;
-  readonly #context: RequestContext;
+  #context: RequestContext | (() => RequestContext);
   #current: Current | null;
   readonly #pending: PendingCommit;
   readonly #degraded: SessionStoreError | null;
@@ -87,7 +87,7 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
   /** @internal Built by `SessionManager.load`. */
   constructor(
     engine: SessionEngine<Data>,
-    context: RequestContext,
+    context: RequestContext | (() => RequestContext),
     loaded: LoadedSession | null,
     degraded: SessionStoreError | null = null,
   ) {
@@ -329,7 +329,7 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
     const engine = this.#engine;
     const pending = this.#pending;
     if (pending.isNew) {
-      if (engine.cookie.canWrite(this.#context)) await this.#insert(current);
+      if (engine.cookie.canWrite(this.#requestContext())) await this.#insert(current);
       return;
     }
     const held = this.#held(current);
@@ -386,7 +386,7 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
     this.#pending.committed = true;
     await this.#write();
     const line = this.#cookieLine();
-    if (line === null || !this.#engine.cookie.canWrite(this.#context)) return null;
+    if (line === null || !this.#engine.cookie.canWrite(this.#requestContext())) return null;
     return { setCookie: await line, cacheControl: "no-store", vary: "Cookie" };
   }
 
@@ -398,6 +398,15 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
       return this.#engine.cookie.lineFor(current.token, current.record, this.#engine.now());
     }
     return cookie === "clear" ? this.#engine.cookie.clearing : null;
+  }
+
+  /** The request's context, asked of the adapter the first time it is needed. */
+  #requestContext(): RequestContext {
+    const context = this.#context;
+    if (typeof context !== "function") return context;
+    const resolved = context();
+    this.#context = resolved;
+    return resolved;
   }
 
   /** Tells the adapter, once, that the response now carries a commit. */
@@ -412,7 +421,7 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
     const current: Current = {
       id: null,
       token: this.#engine.newToken(),
-      record: this.#engine.newRecord(userId, this.#context, persistent, authTime),
+      record: this.#engine.newRecord(userId, this.#requestContext(), persistent, authTime),
       data: {},
     };
     this.#current = current;

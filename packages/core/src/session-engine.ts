@@ -7,6 +7,7 @@ import {
 import { RejectionLimiter, type RejectionReason, type SessionEvent } from "./events.js";
 import { FLASH_KEY_PREFIX, isFlashKey } from "./flash.js";
 import { GuardedStore, type StoreCallListener } from "./guarded-store.js";
+import { KnownCookies } from "./known-cookies.js";
 import { isRenewalDue, isTouchDue, lifetimesFor, slidExpiry } from "./lifetimes.js";
 import type { ResolvedOptions } from "./options.js";
 import type { RequestContext } from "./request-context.js";
@@ -41,6 +42,8 @@ export class SessionEngine<Data extends object> {
   readonly options: ResolvedOptions<Data>;
   readonly store: GuardedStore;
   readonly cookie: SessionCookie;
+  /** Cookie values already verified and hashed (see {@link KnownCookies}). */
+  readonly knownCookies = new KnownCookies();
   readonly #rejections: RejectionLimiter;
   readonly #warned = new Set<string>();
   /** Creation times are strictly increasing per process, so per-user limits rank logins exactly. */

@@ -1,3 +1,4 @@
+import { type Awaitable, isPromiseLike } from "./awaitable.js";
 import { getCookieValues } from "./cookie/parse.js";
 import { isSessionStoreError } from "./errors.js";
 import type { JsonData } from "./json.js";
@@ -5,7 +6,7 @@ import { MemoryStore } from "./memory-store.js";
 import { type ResolvedOptions, resolveOptions, type SessionManagerOptions } from "./options.js";
 import type { RequestContext } from "./request-context.js";
 import { RequestSession } from "./request-session.js";
-import { type SessionData, SessionEngine } from "./session-engine.js";
+import { type LoadedSession, type SessionData, SessionEngine } from "./session-engine.js";
 import { resolveSession } from "./session-resolver.js";
 import {
   countSessions,
@@ -64,15 +65,20 @@ export class SessionManager<
    * slow store rejects with `SessionStoreError` (or, with `onStoreError: "anonymous"`, gives a
    * request without a session that refuses to write).
    *
+   * The session comes at once, not as a promise, when nothing had to wait: no cookie, or a
+   * synchronous store (`MemoryStore`, `SqliteStore`) on `node:crypto`. `await` takes either.
+   * `context` may be a function: it is then called only if the session writes a cookie or
+   * creates a session, so a read pays nothing for the request's host, scheme or client IP.
+   *
    * @example
    * ```ts
-   * const session = await manager.load(req.headers.cookie, { secure: true, host: req.headers.host });
+   * const session = await manager.load(req.headers.cookie, () => ({ secure: true, host: req.headers.host }));
    * ```
    */
-  async load(
+  load(
     cookieHeader: string | readonly string[] | null | undefined,
-    context: RequestContext,
-  ): Promise<RequestSession<Data, Flash>> {
+    context: RequestContext | (() => RequestContext),
+  ): RequestSession<Data, Flash> | Promise<RequestSession<Data, Flash>> {
     const engine = this.#engine;
     if (!cookieHeader) return new RequestSession(engine, context, null);
     const values = getCookieValues(cookieHeader, engine.options.cookie.name);
@@ -81,14 +87,22 @@ export class SessionManager<
       engine.reject("duplicate_cookie");
       return new RequestSession(engine, context, null);
     }
+    let loaded: Awaitable<LoadedSession | null>;
     try {
-      return new RequestSession(engine, context, await resolveSession(engine, values[0]!));
+      loaded = resolveSession(engine, values[0]!);
     } catch (error) {
-      if (!isSessionStoreError(error)) throw error;
-      engine.reportStoreError(error);
-      if (engine.options.onStoreError === "fail") throw error;
-      return new RequestSession(engine, context, null, error);
+      return Promise.reject(error);
     }
+    if (!isPromiseLike(loaded)) return new RequestSession(engine, context, loaded);
+    return Promise.resolve(loaded).then(
+      (session) => new RequestSession<Data, Flash>(engine, context, session),
+      (error: unknown) => {
+        if (!isSessionStoreError(error)) throw error;
+        engine.reportStoreError(error);
+        if (engine.options.onStoreError === "fail") throw error;
+        return new RequestSession<Data, Flash>(engine, context, null, error);
+      },
+    );
   }
 
   /** A user's live sessions, newest first. */

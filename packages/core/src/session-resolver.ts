@@ -6,8 +6,11 @@
  *
  * @module
  */
+
+import { type Awaitable, andThen } from "./awaitable.js";
 import { splitFlash } from "./flash.js";
 import { holdsSession, isHonoured, NOWHERE } from "./forwarding.js";
+import type { IdentifiedToken } from "./known-cookies.js";
 import { expiryReached, isExpired } from "./lifetimes.js";
 import type { LoadedSession, SessionData, SessionEngine } from "./session-engine.js";
 import type { StoredSession } from "./store.js";
@@ -18,32 +21,47 @@ const SIGNED_SHAPE = /^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/;
 
 type Engine = SessionEngine<object>;
 
-/** Finds the session a cookie value names, or `null` if none. */
-export async function resolveSession(engine: Engine, value: string): Promise<LoadedSession | null> {
+/**
+ * Finds the session a cookie value names, or `null` if none: at once when every step answers at
+ * once (`node:crypto`, a synchronous store), as a promise otherwise.
+ */
+export function resolveSession(engine: Engine, value: string): Awaitable<LoadedSession | null> {
+  const known = engine.knownCookies.get(value);
+  if (known !== undefined) return findSession(engine, known);
+  return andThen(identify(engine, value), (identified) => {
+    if (identified === null) return null;
+    engine.knownCookies.set(value, identified);
+    return findSession(engine, identified);
+  });
+}
+
+/** The token a cookie value carries and its store key; `null` (and an event) if it carries none. */
+function identify(engine: Engine, value: string): Awaitable<IdentifiedToken | null> {
   const { secrets, cookie } = engine.options;
-  let token = value;
-  let resign = false;
-  if (secrets.length > 0) {
-    const pending = verifySignedValue(secrets, cookie.name, value);
-    const verified = pending instanceof Promise ? await pending : pending;
+  if (secrets.length === 0) {
+    if (!isWellFormedToken(value)) return engine.reject("malformed");
+    return andThen(hashToken(value), (id) => ({ token: value, id, resign: false }));
+  }
+  return andThen(verifySignedValue(secrets, cookie.name, value), (verified) => {
     if (verified === null)
       return engine.reject(SIGNED_SHAPE.test(value) ? "bad_signature" : "malformed");
-    token = verified.token;
-    resign = verified.secretIndex > 0;
-  } else if (!isWellFormedToken(value)) {
-    return engine.reject("malformed");
-  }
-  const hashed = hashToken(token);
-  const id = typeof hashed === "string" ? hashed : await hashed;
-  const record = await engine.store.get(id);
-  if (record === null) return engine.reject("unknown_session");
-  if (record.successorId !== null) {
-    // A forwarder past its own expiry names no session: its session lives on elsewhere, or not.
-    if (isExpired(record, engine.now())) return engine.reject("unknown_session");
-    return followForwarder(engine, record);
-  }
-  if (reportExpiry(engine, record)) return null;
-  return withData(engine, id, token, record, resign);
+    const { token, secretIndex } = verified;
+    return andThen(hashToken(token), (id) => ({ token, id, resign: secretIndex > 0 }));
+  });
+}
+
+/** Reads the record a token's store key names and turns it into the loaded session. */
+function findSession(engine: Engine, known: IdentifiedToken): Awaitable<LoadedSession | null> {
+  return andThen(engine.store.lookup(known.id), (record) => {
+    if (record === null) return engine.reject("unknown_session");
+    if (record.successorId !== null) {
+      // A forwarder past its own expiry names no session: its session lives on elsewhere, or not.
+      if (isExpired(record, engine.now())) return engine.reject("unknown_session");
+      return followForwarder(engine, record);
+    }
+    if (reportExpiry(engine, record)) return null;
+    return withData(engine, known.id, known.token, record, known.resign);
+  });
 }
 
 /**
@@ -82,7 +100,7 @@ function withData(
   token: string | null,
   record: StoredSession,
   resign: boolean,
-): LoadedSession | null | Promise<LoadedSession | null> {
+): Awaitable<LoadedSession | null> {
   let data: unknown;
   try {
     data = engine.options.serializer.deserialize(record.data);

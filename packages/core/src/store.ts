@@ -7,6 +7,8 @@
  * @module
  */
 
+import type { Awaitable } from "./awaitable.js";
+
 /**
  * One session as a store keeps it. Every field is a JSON-safe primitive, so a store may keep
  * the whole record as one JSON text, or spread it over columns.
@@ -102,9 +104,11 @@ export interface StoredSessionEntry {
 export interface SessionStore {
   /**
    * Reads the record under `id`, live or expired within the retention window, or `null` if
-   * there is none (or it expired longer ago than that).
+   * there is none (or it expired longer ago than that). A store that holds its records in
+   * process (memory, SQLite) may answer synchronously: the manager then reads a session without
+   * a promise, and without a deadline, since such a call cannot hang.
    */
-  get(id: string): Promise<StoredSession | null>;
+  get(id: string): Awaitable<StoredSession | null>;
   /** Writes a new record. It must be readable by `get` once the promise resolves. */
   create(id: string, record: StoredSession): Promise<void>;
   /** Compare-and-set; see the interface docs. Resolves whether the record was replaced. */

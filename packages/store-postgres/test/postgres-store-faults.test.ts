@@ -47,7 +47,7 @@ function mixedCalls(
     const id = ids[index % ids.length]!;
     switch (index % 6) {
       case 0:
-        return () => store.get(id);
+        return async () => store.get(id);
       case 1:
         return () => store.listByUser(userId);
       case 2:

@@ -5,7 +5,7 @@ const POOL_SIZE = 4096;
 const pool = Buffer.alloc(POOL_SIZE);
 let poolOffset = POOL_SIZE;
 
-type Encoding = "hex" | "base64url" | "buffer";
+type Encoding = "hex" | "base64url" | "binary" | "buffer";
 type Digest<E extends Encoding> = E extends "buffer" ? Buffer : string;
 
 /** SHA-256 in one call: `crypto.hash` where Node has it (20.12+), else a `Hash` object. */
@@ -27,12 +27,15 @@ const DIGEST = 32;
 class OneShotHmac {
   readonly #inner: Buffer;
   readonly #outer: Buffer;
+  /** The last length's view of the inner pad: a session cookie's message is always as long. */
+  #view: Buffer;
 
   constructor(key: Uint8Array) {
     const block = Buffer.alloc(BLOCK);
     block.set(key.length > BLOCK ? sha256(key, "buffer") : key);
     this.#inner = Buffer.allocUnsafe(BLOCK + 256);
     this.#outer = Buffer.allocUnsafe(BLOCK + DIGEST);
+    this.#view = this.#inner.subarray(0, BLOCK);
     for (let index = 0; index < BLOCK; index++) {
       this.#inner[index] = block[index]! ^ 0x36;
       this.#outer[index] = block[index]! ^ 0x5c;
@@ -41,13 +44,22 @@ class OneShotHmac {
 
   sign(message: string): string {
     const length = Buffer.byteLength(message);
-    const inner =
-      length <= this.#inner.length - BLOCK
-        ? this.#inner
-        : Buffer.concat([this.#inner.subarray(0, BLOCK), Buffer.alloc(length)]);
+    const inner = this.#innerFor(length);
     inner.write(message, BLOCK, "utf8");
-    sha256(inner.subarray(0, BLOCK + length), "buffer").copy(this.#outer, BLOCK);
+    // The inner digest as "binary" (latin1) text: one byte a character, and no Buffer to allocate.
+    this.#outer.write(sha256(inner, "binary"), BLOCK, "latin1");
     return sha256(this.#outer, "base64url");
+  }
+
+  /** The inner pad followed by room for exactly `length` bytes of message. */
+  #innerFor(length: number): Buffer {
+    if (this.#view.length === BLOCK + length) return this.#view;
+    const view =
+      length <= this.#inner.length - BLOCK
+        ? this.#inner.subarray(0, BLOCK + length)
+        : Buffer.concat([this.#inner.subarray(0, BLOCK), Buffer.alloc(length)]);
+    this.#view = view;
+    return view;
   }
 }
 

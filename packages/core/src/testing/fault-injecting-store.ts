@@ -120,7 +120,7 @@ export class FaultInjectingStore implements SessionStore {
   }
 
   get(id: string): Promise<StoredSession | null> {
-    return this.#call("get", () => this.inner.get(id));
+    return this.#call("get", async () => this.inner.get(id));
   }
 
   create(id: string, record: StoredSession): Promise<void> {

@@ -65,7 +65,7 @@ export class PausingStore implements SessionStore {
   }
 
   get(id: string): Promise<StoredSession | null> {
-    return this.#call("get", () => this.inner.get(id));
+    return this.#call("get", async () => this.inner.get(id));
   }
 
   create(id: string, record: StoredSession): Promise<void> {

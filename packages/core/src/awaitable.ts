@@ -1,0 +1,23 @@
+/**
+ * Values that may come at once or later: a synchronous store (memory, SQLite) and `node:crypto`
+ * answer at once, so a request whose every step does costs no promise at all.
+ *
+ * @module
+ */
+
+/** A value, or a promise of it. */
+export type Awaitable<T> = T | PromiseLike<T>;
+
+/** Whether `value` is a promise (or any thenable) rather than the value itself. */
+export function isPromiseLike<T>(value: Awaitable<T>): value is PromiseLike<T> {
+  return (
+    value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
+}
+
+/** Runs `next` on the value: at once when it is at hand, when it arrives otherwise. */
+export function andThen<T, R>(value: Awaitable<T>, next: (value: T) => Awaitable<R>): Awaitable<R> {
+  return isPromiseLike(value) ? Promise.resolve(value).then(next) : next(value);
+}

@@ -1,0 +1,174 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import {
+  GuardedStore,
+  MemoryStore,
+  type RequestContext,
+  SessionManager,
+  type StoreCall,
+  type StoredSession,
+} from "../src/index.js";
+import { KnownCookies } from "../src/known-cookies.js";
+import { platform as nodePlatform } from "../src/platform/node.js";
+import { FaultInjectingStore } from "../src/testing/fault-injecting-store.js";
+import { makeStoredSession } from "../src/testing/store-conformance.js";
+import { setup } from "./harness.js";
+
+const SECRET = "k3Vn9qZr2Lx8Tw5Hc1Jd7Pf4Ys6Bm0Ga";
+const CONTEXT: RequestContext = { secure: true, host: "app.example" };
+
+/** Signs a user in on `manager` and returns the request's `Cookie` header. */
+async function signIn(manager: SessionManager, userId: string): Promise<string> {
+  const session = await manager.load(undefined, CONTEXT);
+  await session.create(userId);
+  const headers = await session.commit();
+  return headers!.setCookie.split(";")[0]!;
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("a read on a synchronous store and node:crypto", () => {
+  it("gives the session at once, not a promise, signed or not", async () => {
+    for (const secrets of [undefined, [SECRET]]) {
+      const manager = new SessionManager({ store: new MemoryStore(), secrets });
+      const header = await signIn(manager, "alice");
+      for (const attempt of [1, 2]) {
+        const loaded = manager.load(header, CONTEXT);
+        expect(loaded, `attempt ${attempt}`).not.toBeInstanceOf(Promise);
+        expect((loaded as Awaited<typeof loaded>).userId).toBe("alice");
+      }
+      expect(manager.load(undefined, CONTEXT)).not.toBeInstanceOf(Promise);
+    }
+  });
+
+  it("gives a promise when the store answers with one, and it still times out", async () => {
+    const store = new FaultInjectingStore(new MemoryStore());
+    const manager = new SessionManager({ store, storeTimeoutMs: 30, storeRetries: 0 });
+    const header = await signIn(manager, "alice");
+    const loaded = manager.load(header, CONTEXT);
+    expect(loaded).toBeInstanceOf(Promise);
+    expect((await loaded).userId).toBe("alice");
+    store.setMode("hang");
+    await expect(manager.load(header, CONTEXT)).rejects.toMatchObject({ code: "store_timeout" });
+  });
+
+  it("asks for the request's context only when the session writes", async () => {
+    const manager = new SessionManager({ store: new MemoryStore() });
+    const header = await signIn(manager, "alice");
+    const context = vi.fn(() => CONTEXT);
+
+    const read = await manager.load(header, context);
+    expect(read.userId).toBe("alice");
+    expect(await read.commit()).toBeNull();
+    expect(context).not.toHaveBeenCalled();
+
+    const login = await manager.load(undefined, context);
+    await login.create("bob");
+    expect((await login.commit())?.setCookie).toMatch(/^__Host-sid=/);
+    expect(context).toHaveBeenCalledTimes(1);
+  });
+
+  it("keeps the client's address and agent from a context given as a function", async () => {
+    const manager = new SessionManager({ store: new MemoryStore() });
+    const session = await manager.load(undefined, () => ({
+      secure: true,
+      userAgent: "agent/1",
+      ip: "203.0.113.7",
+    }));
+    await session.create("alice");
+    await session.commit();
+    const [listed] = await manager.listUserSessions("alice");
+    expect(listed).toMatchObject({ userAgent: "agent/1", ip: "203.0.113.7" });
+  });
+});
+
+describe("known cookie values", () => {
+  it("verify a signed value's MAC once, then know it", async () => {
+    const manager = new SessionManager({ store: new MemoryStore(), secrets: [SECRET] });
+    const header = await signIn(manager, "alice");
+    const hmac = vi.spyOn(nodePlatform, "hmacSha256");
+    expect((await manager.load(header, CONTEXT)).userId).toBe("alice");
+    expect(hmac).toHaveBeenCalledTimes(1);
+    expect((await manager.load(header, CONTEXT)).userId).toBe("alice");
+    expect(hmac).toHaveBeenCalledTimes(1);
+  });
+
+  it("never take a changed MAC or token for a known value", async () => {
+    const { manager, events } = setup({ secrets: [SECRET] });
+    const header = await signIn(manager, "alice");
+    expect((await manager.load(header, CONTEXT)).userId).toBe("alice");
+    const value = header.slice(header.indexOf("=") + 1);
+    const token = value.slice(0, 43);
+    const mac = value.slice(44);
+    const flip = (text: string) =>
+      `${text.slice(0, 10)}${text[10] === "A" ? "B" : "A"}${text.slice(11)}`;
+    for (const forged of [`${token}.${flip(mac)}`, `${flip(token)}.${mac}`]) {
+      expect((await manager.load(`__Host-sid=${forged}`, CONTEXT)).userId).toBeNull();
+    }
+    expect(
+      events.filter((event) => event.type === "rejected").map((event) => event.reason),
+    ).toEqual(["bad_signature", "bad_signature"]);
+  });
+
+  it("say nothing of the session: a destroyed one is gone at once", async () => {
+    const manager = new SessionManager({ store: new MemoryStore(), secrets: [SECRET] });
+    const header = await signIn(manager, "alice");
+    const first = await manager.load(header, CONTEXT);
+    expect(first.userId).toBe("alice");
+    await first.destroy();
+    await first.commit();
+    expect((await manager.load(header, CONTEXT)).userId).toBeNull();
+  });
+
+  it("stay within two generations, and keep values still in use", () => {
+    const known = new KnownCookies(2);
+    const entry = (id: string) => ({ token: `t-${id}`, id, resign: false });
+    known.set("a", entry("a"));
+    known.set("b", entry("b"));
+    known.set("c", entry("c"));
+    expect(known.size).toBe(3);
+    expect(known.get("a")?.id).toBe("a"); // from the older generation, moved up
+    known.set("d", entry("d"));
+    known.set("e", entry("e"));
+    expect(known.size).toBeLessThanOrEqual(4);
+    expect(known.get("b")).toBeUndefined();
+    expect(known.get("e")?.id).toBe("e");
+  });
+});
+
+describe("GuardedStore.lookup", () => {
+  const record: StoredSession = makeStoredSession(Date.now(), { userId: "alice" });
+
+  it("answers a synchronous store at once and reports the call", () => {
+    const calls: StoreCall[] = [];
+    const memory = new MemoryStore();
+    const guarded = new GuardedStore(memory, { onCall: (call) => calls.push(call) });
+    void memory.create("id-1", record);
+    expect(guarded.lookup("id-1")).toEqual(record);
+    expect(guarded.lookup("id-2")).toBeNull();
+    expect(calls.map(({ op, ok }) => ({ op, ok }))).toEqual([
+      { op: "get", ok: true },
+      { op: "get", ok: true },
+    ]);
+  });
+
+  it("takes a synchronous throw as a failed attempt: retried, then a SessionStoreError", async () => {
+    let throws = 1;
+    const memory = new MemoryStore();
+    await memory.create("id-1", record);
+    const flaky = Object.assign(Object.create(memory) as MemoryStore, {
+      get(id: string) {
+        if (throws-- > 0) throw new Error("connection reset");
+        return memory.get(id);
+      },
+    });
+    const guarded = new GuardedStore(flaky, { retries: 1, retryDelayMs: 1 });
+    expect(await guarded.lookup("id-1")).toEqual(record);
+    throws = 5;
+    await expect(guarded.lookup("id-1")).rejects.toMatchObject({
+      code: "store_unavailable",
+      cause: expect.objectContaining({ message: "connection reset" }),
+    });
+  });
+});
