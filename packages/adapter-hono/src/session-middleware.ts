@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import {
   attachedSession,
   attachSession,
+  contextFromHeaders,
   contextFromRequest,
   isSesameError,
   isSessionStoreError,
@@ -10,6 +11,7 @@ import {
   type RequestSession,
   resolveTrustedHops,
   type SessionData,
+  type SessionHeaders,
   type SessionManager,
   type TrustProxy,
 } from "@sesame/core";
@@ -131,17 +133,29 @@ async function run<Data extends JsonData<Data>>(
   if (isStoreError(c.error) || !session.needsCommit) return;
   const written = await session.commit().catch(rethrow);
   if (written === null) return;
-  const headers = ownResponseHeaders(c);
-  headers.append("Set-Cookie", written.setCookie);
-  headers.set("Cache-Control", written.cacheControl);
-  headers.append("Vary", written.vary);
+  // A protocol upgrade (101) is made per connection, and `new Response()` refuses its status.
+  if (c.res.status === 101) return appendSessionHeaders(c.res.headers, written);
+  // Clearing `c.res` first keeps Hono's setter from merging the old headers back in.
+  const res = responseWithSessionHeaders(c.res, written);
+  c.res = undefined;
+  c.res = res;
 }
 
 /** The request's context for core: asked for only when the session writes. */
 function requestContext(c: Context, trustProxy: number): RequestContext {
-  const context = contextFromRequest(c.req.raw, { trustProxy });
-  context.ip ??= socketAddress(c.env);
+  const incoming = nodeRequestOf(c.env);
+  if (incoming === undefined) return contextFromRequest(c.req.raw, { trustProxy });
+  const { headers } = incoming;
+  const context = contextFromHeaders((name) => headerText(headers[name]), c.req.url, {
+    trustProxy,
+  });
+  context.ip ??= incoming.socket?.remoteAddress;
   return context;
+}
+
+/** One header's text from Node's headers (only `set-cookie` is an array there). */
+function headerText(value: string | string[] | undefined): string | undefined {
+  return typeof value === "string" ? value : value?.join(", ");
 }
 
 /**
@@ -226,49 +240,90 @@ function nodeRequestOf(env: unknown): IncomingMessage | undefined {
     : undefined;
 }
 
-function socketAddress(env: unknown): string | undefined {
-  return nodeRequestOf(env)?.socket?.remoteAddress;
+/** Writes the commit's headers into `headers`. */
+function appendSessionHeaders(headers: Headers, written: SessionHeaders): void {
+  headers.append("Set-Cookie", written.setCookie);
+  headers.set("Cache-Control", written.cacheControl);
+  headers.append("Vary", written.vary);
 }
 
 /**
- * Replaces the finished response with a copy for this request alone and returns its headers.
- * The handler (or `onError`) may answer with a `Response` the app reuses, such as a cached one:
- * a cookie written onto it would go to the next visitor. Clearing `c.res` first keeps Hono's
- * setter from merging the old response's headers back into the copy.
+ * A copy of the finished response, for this request alone, carrying the session's headers. The
+ * handler (or `onError`) may answer with a `Response` the app reuses, such as a cached one: a
+ * cookie written onto it would go to the next visitor.
+ *
+ * @hono/node-server answers `c.json()` and friends with a light `Response` that keeps its status,
+ * text or bytes, and headers as they are (under a symbol named `cache`). Its copy is made of
+ * those parts: no Fetch `Headers`, and a body that stays text rather than becoming a stream
+ * (which costs about a third of a login's throughput).
  */
-function ownResponseHeaders(c: Context): Headers {
-  // A protocol upgrade (101) is made per connection, and `new Response()` refuses its status.
-  if (c.res.status === 101) return c.res.headers;
-  const res = copyResponse(c.res);
-  c.res = undefined;
-  c.res = res;
-  return res.headers;
+function responseWithSessionHeaders(res: Response, written: SessionHeaders): Response {
+  const light = lightPartsOf(res);
+  if (light !== undefined && isHeaderRecord(light.headers)) {
+    return new Response(light.body as BodyInit | null, {
+      status: light.status,
+      headers: headerRecordWith(light.headers, written) as HeadersInit,
+    });
+  }
+  // Not `statusText`: reading it would build the full Response a light one avoids.
+  const copy =
+    light === undefined
+      ? new Response(res.body, res)
+      : new Response(light.body as BodyInit | null, {
+          status: res.status,
+          headers: new Headers(res.headers),
+        });
+  appendSessionHeaders(copy.headers, written);
+  return copy;
 }
+
+type HeaderRecord = Record<string, string>;
 
 /**
- * A copy of `res` with headers of its own. @hono/node-server answers `c.json()` and friends with
- * a light `Response` that keeps its text or bytes as they are (under a symbol named `cache`);
- * reading `.body` there would turn them into a stream, which costs about a third of a login's
- * throughput, so such a body is handed to the copy as it is.
+ * Whether light headers are a plain record of strings without a `Set-Cookie` of their own. A
+ * second cookie line needs the Fetch `Headers` (a record keeps one value a name, and turning an
+ * array into `Headers` later would join the lines with commas).
  */
-function copyResponse(res: Response): Response {
-  const body = plainBodyOf(res);
-  if (body === undefined) return new Response(res.body, res);
-  // Not `statusText`: reading it would build the full Response this path avoids.
-  return new Response(body as BodyInit | null, {
-    status: res.status,
-    headers: new Headers(res.headers),
-  });
+function isHeaderRecord(headers: unknown): headers is HeaderRecord | undefined {
+  if (headers === undefined) return true;
+  if (typeof headers !== "object" || headers === null) return false;
+  if (Object.getPrototypeOf(headers) !== Object.prototype) return false;
+  for (const [key, value] of Object.entries(headers)) {
+    if (typeof value !== "string" || key.toLowerCase() === "set-cookie") return false;
+  }
+  return true;
 }
 
-/** The text or bytes a light `Response` of @hono/node-server keeps, if `res` is one. */
-function plainBodyOf(res: Response): string | Uint8Array | null | undefined {
+/** A new header record: `record`'s headers (or the light default) with the session's added. */
+function headerRecordWith(record: HeaderRecord | undefined, written: SessionHeaders): HeaderRecord {
+  const headers: HeaderRecord = {};
+  let vary: string = written.vary;
+  for (const [key, value] of Object.entries(record ?? { "content-type": LIGHT_DEFAULT_TYPE })) {
+    const name = key.toLowerCase();
+    if (name === "vary") vary = `${value}, ${vary}`;
+    else if (name !== "cache-control") headers[key] = value;
+  }
+  headers["set-cookie"] = written.setCookie;
+  headers["cache-control"] = written.cacheControl;
+  headers.vary = vary;
+  return headers;
+}
+
+/** The content type a light `Response` without headers is sent with. */
+const LIGHT_DEFAULT_TYPE = "text/plain; charset=UTF-8";
+
+/** The parts a light `Response` of @hono/node-server keeps, if `res` is one with a plain body. */
+function lightPartsOf(
+  res: Response,
+): { status: number; body: string | Uint8Array | null; headers: unknown } | undefined {
   for (const symbol of Object.getOwnPropertySymbols(res)) {
     if (symbol.description !== "cache") continue;
     const cache = (res as unknown as Record<symbol, unknown>)[symbol];
     if (!Array.isArray(cache) || cache.length !== 3) return undefined;
-    const body: unknown = cache[1];
-    if (body === null || typeof body === "string" || body instanceof Uint8Array) return body;
+    const [status, body, headers] = cache as [unknown, unknown, unknown];
+    if (typeof status !== "number") return undefined;
+    if (body === null || typeof body === "string" || body instanceof Uint8Array)
+      return { status, body, headers };
   }
   return undefined;
 }

@@ -46,3 +46,48 @@ describe("Hono on @hono/node-server, with a cached text Response", () => {
     expect(cached.headers.get("cache-control")).toBeNull();
   });
 });
+
+describe("Hono on @hono/node-server, session headers on a light Response", () => {
+  it("keeps the app's headers, adds Cookie to its Vary, replaces its Cache-Control, keeps its own cookie", async () => {
+    const app = new Hono<SessionEnv>();
+    const listener = getRequestListener(app.fetch);
+    app.use(sessionMiddleware(new SessionManager({ store: new MemoryStore() })));
+    app.post("/login", async (c) => {
+      await c.get("session").create("alice");
+      if (c.req.query("theme") !== undefined) c.header("Set-Cookie", "theme=dark; Path=/");
+      return c.json({ ok: true }, 200, {
+        Vary: "Accept-Encoding",
+        "Cache-Control": "public, max-age=60",
+        "X-App": "1",
+      });
+    });
+    app.post("/text", async (c) => {
+      await c.get("session").create("bob");
+      return c.text("signed in");
+    });
+    const server = await listenOnLoopback(listener);
+    servers.push(server);
+
+    const plain = await sendRequest(server.url, "POST", "/login");
+    expect(plain.status).toBe(200);
+    expect(plain.body).toBe('{"ok":true}');
+    expect(plain.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(plain.headers.get("x-app")).toBe("1");
+    expect(plain.headers.get("vary")).toBe("Accept-Encoding, Cookie");
+    expect(plain.headers.get("cache-control")).toBe("no-store");
+    expect(plain.setCookies).toHaveLength(1);
+    expect(plain.setCookies[0]).toMatch(/^__Host-sid=/);
+
+    const withTheme = await sendRequest(server.url, "POST", "/login?theme");
+    expect(withTheme.setCookies).toHaveLength(2);
+    expect(withTheme.setCookies[0]).toBe("theme=dark; Path=/");
+    expect(withTheme.setCookies[1]).toMatch(/^__Host-sid=/);
+    expect(withTheme.headers.get("vary")).toBe("Accept-Encoding, Cookie");
+
+    const text = await sendRequest(server.url, "POST", "/text");
+    expect(text.body).toBe("signed in");
+    expect(text.headers.get("content-type")).toBe("text/plain; charset=UTF-8");
+    expect(text.setCookies).toHaveLength(1);
+    expect(text.headers.get("vary")).toBe("Cookie");
+  });
+});

@@ -54,6 +54,7 @@ export {
   type StoreFailurePolicy,
 } from "./options.js";
 export {
+  contextFromHeaders,
   contextFromRequest,
   isLoopbackHost,
   type RequestContext,

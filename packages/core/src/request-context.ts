@@ -29,19 +29,36 @@ export function contextFromRequest(
   options: { trustProxy?: TrustProxy } = {},
 ): RequestContext {
   const headers = request.headers;
+  return contextFromHeaders((name) => headers.get(name), request.url, options);
+}
+
+/**
+ * The {@link RequestContext} of a request known by its URL and a way to read its headers (by
+ * lower-case name), for servers that keep headers in their own shape: like
+ * {@link contextFromRequest}, without building a Fetch `Headers`.
+ *
+ * @example
+ * ```ts
+ * // Node's IncomingMessage, behind one proxy
+ * const context = contextFromHeaders((name) => req.headers[name] as string | undefined, url, { trustProxy: true });
+ * ```
+ */
+export function contextFromHeaders(
+  header: (name: string) => string | null | undefined,
+  url: string,
+  options: { trustProxy?: TrustProxy } = {},
+): RequestContext {
   const hops = resolveTrustedHops(options.trustProxy);
   const forwardedProto =
-    hops === 0 ? undefined : pickForwardedEntry(headers.get("x-forwarded-proto"), hops);
-  const forwardedFor =
-    hops === 0 ? undefined : pickForwardedEntry(headers.get("x-forwarded-for"), hops);
+    hops === 0 ? undefined : pickForwardedEntry(header("x-forwarded-proto"), hops);
+  const forwardedFor = hops === 0 ? undefined : pickForwardedEntry(header("x-forwarded-for"), hops);
   return {
-    // A Request's URL is normalised: its scheme is lowercase.
     secure:
       forwardedProto === undefined
-        ? request.url.startsWith("https:")
+        ? url.startsWith("https:")
         : forwardedProto.toLowerCase() === "https",
-    host: headers.get("host") ?? new URL(request.url).host,
-    userAgent: headers.get("user-agent") ?? undefined,
+    host: header("host") ?? new URL(url).host,
+    userAgent: header("user-agent") ?? undefined,
     ip: forwardedFor,
   };
 }
