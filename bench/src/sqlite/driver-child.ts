@@ -49,7 +49,7 @@ for (let index = 0; index < sessions; index++) {
   await store.create(`id-${index}`, makeStoredSession(now, { userId: `user-${index % 100}` }));
 }
 const versions = new Array<number>(sessions).fill(1);
-const readUs = await medianPerCall(5_000, (index) => store.get(`id-${index % sessions}`))();
+const readUs = await medianPerCall(5_000, async (index) => store.get(`id-${index % sessions}`))();
 const writeUs = await medianPerCall(2_000, async (index) => {
   const slot = index % sessions;
   const record = makeStoredSession(now, { userId: `user-${slot % 100}`, version: versions[slot] });

@@ -19,8 +19,9 @@ export const KNOWN_COOKIES_PER_GENERATION = 2048;
 
 /**
  * A bounded memo of pure functions of the cookie value (signature check and hash): entries
- * are only added for values that verified, keyed by the whole value, so a forged or changed
- * value always misses and is checked in full. It says nothing about the session itself: every
+ * are only added for values that verified and named a stored record, keyed by the whole value,
+ * so a forged, changed or made-up value always misses, is checked in full, and never takes the
+ * place of a real one. It says nothing about the session itself: every
  * request still reads the store, so a destroyed or expired session is gone at once. Two
  * generations of maps: when the newer fills, the older is dropped and values still in use move
  * up as they are seen, which keeps memory bounded (about 300 bytes an entry) without any

@@ -27,12 +27,10 @@ type Engine = SessionEngine<object>;
  */
 export function resolveSession(engine: Engine, value: string): Awaitable<LoadedSession | null> {
   const known = engine.knownCookies.get(value);
-  if (known !== undefined) return findSession(engine, known);
-  return andThen(identify(engine, value), (identified) => {
-    if (identified === null) return null;
-    engine.knownCookies.set(value, identified);
-    return findSession(engine, identified);
-  });
+  if (known !== undefined) return findSession(engine, known, null);
+  return andThen(identify(engine, value), (identified) =>
+    identified === null ? null : findSession(engine, identified, value),
+  );
 }
 
 /** The token a cookie value carries and its store key; `null` (and an event) if it carries none. */
@@ -50,10 +48,19 @@ function identify(engine: Engine, value: string): Awaitable<IdentifiedToken | nu
   });
 }
 
-/** Reads the record a token's store key names and turns it into the loaded session. */
-function findSession(engine: Engine, known: IdentifiedToken): Awaitable<LoadedSession | null> {
+/**
+ * Reads the record a token's store key names and turns it into the loaded session. A cookie
+ * value seen for the first time (`value`) is remembered once it led to a record, so values
+ * made up by a client never take the place of real ones.
+ */
+function findSession(
+  engine: Engine,
+  known: IdentifiedToken,
+  value: string | null,
+): Awaitable<LoadedSession | null> {
   return andThen(engine.store.lookup(known.id), (record) => {
     if (record === null) return engine.reject("unknown_session");
+    if (value !== null) engine.knownCookies.set(value, known);
     if (record.successorId !== null) {
       // A forwarder past its own expiry names no session: its session lives on elsewhere, or not.
       if (isExpired(record, engine.now())) return engine.reject("unknown_session");

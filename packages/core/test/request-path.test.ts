@@ -111,6 +111,21 @@ describe("known cookie values", () => {
     ).toEqual(["bad_signature", "bad_signature"]);
   });
 
+  it("remember only values that named a session", async () => {
+    const manager = new SessionManager({ store: new MemoryStore() });
+    const header = await signIn(manager, "alice");
+    const hash = vi.spyOn(nodePlatform, "sha256Hex");
+    const madeUp = `__Host-sid=${"Q".repeat(43)}`;
+    for (const attempt of [1, 2]) {
+      expect((await manager.load(madeUp, CONTEXT)).userId, `attempt ${attempt}`).toBeNull();
+    }
+    expect(hash).toHaveBeenCalledTimes(2);
+    for (const attempt of [1, 2]) {
+      expect((await manager.load(header, CONTEXT)).userId, `attempt ${attempt}`).toBe("alice");
+    }
+    expect(hash).toHaveBeenCalledTimes(3);
+  });
+
   it("say nothing of the session: a destroyed one is gone at once", async () => {
     const manager = new SessionManager({ store: new MemoryStore(), secrets: [SECRET] });
     const header = await signIn(manager, "alice");

@@ -206,9 +206,18 @@ export class SqliteStore implements SessionStore {
     this.#tableFound = true;
   }
 
-  async get(id: string): Promise<StoredSession | null> {
-    const row = this.#select.get(id, this.#now() - this.#retention) as Row | null | undefined;
-    return row == null ? null : fromRow(row);
+  /**
+   * Answers synchronously, as the driver does (the store contract allows it), so a session read
+   * costs no promise; a failure (a missing table: `store_misconfigured`) is still a rejected
+   * promise, never a throw.
+   */
+  get(id: string): StoredSession | null | Promise<never> {
+    try {
+      const row = this.#select.get(id, this.#now() - this.#retention) as Row | null | undefined;
+      return row == null ? null : fromRow(row);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   async create(id: string, record: StoredSession): Promise<void> {

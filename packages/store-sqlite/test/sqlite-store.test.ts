@@ -170,7 +170,7 @@ function describeStoreBehaviour(driver: SqliteDriver, file: (base: string) => st
       const message =
         'SqliteStore: the table "app_sessions" does not exist. Call `await store.createSchema()` once at start-up, before serving requests (or run store.schemaSql in a migration).';
       for (const call of [() => store.get("id"), () => store.deleteExpired()]) {
-        const failure = await call().catch((error: unknown) => error);
+        const failure = await Promise.resolve(call()).catch((error: unknown) => error);
         expect(failure).toBeInstanceOf(SessionStoreError);
         expect(failure).toMatchObject({ code: "store_misconfigured", message });
       }
@@ -325,7 +325,7 @@ function describeStoreBehaviour(driver: SqliteDriver, file: (base: string) => st
       const store = await openStore(db);
       const record = makeStoredSession(Date.now());
       db.exec(`DROP TABLE ${SQLITE_STORE_DEFAULTS.table}`);
-      const calls: (() => Promise<unknown>)[] = [
+      const calls: (() => unknown)[] = [
         () => store.get("id"),
         () => store.create("id", record),
         () => store.update("id", record, 1),
@@ -336,7 +336,7 @@ function describeStoreBehaviour(driver: SqliteDriver, file: (base: string) => st
         () => store.deleteExpired(),
       ];
       for (const call of calls) {
-        let pending: Promise<unknown> | undefined;
+        let pending: unknown;
         expect(() => {
           pending = call();
         }).not.toThrow();
