@@ -82,27 +82,27 @@ export class RecordingStore implements SessionStore {
     return this.inner.get(id);
   }
 
-  create(id: string, record: StoredSession): Promise<void> {
+  create(id: string, record: StoredSession): Awaitable<void> {
     this.calls.push({ operation: "create", key: id });
     return this.inner.create(id, record);
   }
 
-  update(id: string, record: StoredSession, expectedVersion: number): Promise<boolean> {
+  update(id: string, record: StoredSession, expectedVersion: number): Awaitable<boolean> {
     this.calls.push({ operation: "update", key: id });
     return this.inner.update(id, record, expectedVersion);
   }
 
-  delete(id: string): Promise<void> {
+  delete(id: string): Awaitable<void> {
     this.calls.push({ operation: "delete", key: id });
     return this.inner.delete(id);
   }
 
-  listByUser(userId: string): Promise<StoredSessionEntry[]> {
+  listByUser(userId: string): Awaitable<StoredSessionEntry[]> {
     this.calls.push({ operation: "listByUser", key: userId });
     return this.inner.listByUser(userId);
   }
 
-  deleteByUser(userId: string, exceptId?: string): Promise<number> {
+  deleteByUser(userId: string, exceptId?: string): Awaitable<number> {
     this.calls.push({ operation: "deleteByUser", key: userId });
     return this.inner.deleteByUser(userId, exceptId);
   }

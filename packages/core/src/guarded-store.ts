@@ -92,7 +92,7 @@ export class GuardedStore implements SessionStore {
   }
 
   get(id: string): Promise<StoredSession | null> {
-    return this.#call("get", true, () => this.inner.get(id));
+    return settled(this.lookup(id));
   }
 
   /**
@@ -101,44 +101,31 @@ export class GuardedStore implements SessionStore {
    * `get`, and a synchronous throw counts as the first failed attempt.
    */
   lookup(id: string): Awaitable<StoredSession | null> {
-    let answer: Awaitable<StoredSession | null>;
-    const { onCall, clock } = this.#options;
-    const started = onCall === undefined ? 0 : clock();
-    try {
-      answer = this.inner.get(id);
-    } catch (error) {
-      answer = Promise.reject(error);
-    }
-    if (!isPromiseLike(answer)) {
-      if (onCall !== undefined) report(onCall, { op: "get", ms: clock() - started, ok: true });
-      return answer;
-    }
-    let first: PromiseLike<StoredSession | null> | null = answer;
-    return this.#call("get", true, () => {
-      const pending = first ?? this.inner.get(id);
-      first = null;
-      return pending;
-    });
+    return this.#now("get", true, () => this.inner.get(id));
   }
 
   create(id: string, record: StoredSession): Promise<void> {
-    return this.#call("create", false, () => this.inner.create(id, record));
+    return settled(this.#now("create", false, () => this.inner.create(id, record)));
   }
 
   update(id: string, record: StoredSession, expectedVersion: number): Promise<boolean> {
-    return this.#call("update", false, () => this.inner.update(id, record, expectedVersion));
+    return settled(
+      this.#now("update", false, () => this.inner.update(id, record, expectedVersion)),
+    );
   }
 
   delete(id: string): Promise<void> {
-    return this.#call("delete", true, () => this.inner.delete(id));
+    return settled(this.#now("delete", true, () => this.inner.delete(id)));
   }
 
   listByUser(userId: string): Promise<StoredSessionEntry[]> {
-    return this.#call("listByUser", true, () => this.inner.listByUser(userId));
+    return settled(this.#now("listByUser", true, () => this.inner.listByUser(userId)));
   }
 
   deleteByUser(userId: string, exceptId?: string): Promise<number> {
-    return this.#call("deleteByUser", true, () => this.inner.deleteByUser(userId, exceptId));
+    return settled(
+      this.#now("deleteByUser", true, () => this.inner.deleteByUser(userId, exceptId)),
+    );
   }
 
   /**
@@ -154,7 +141,38 @@ export class GuardedStore implements SessionStore {
         ),
       );
     }
-    return this.#call("countSessions", true, () => inner.countSessions!(userId));
+    return settled(this.#now("countSessions", true, () => inner.countSessions!(userId)));
+  }
+
+  /**
+   * Makes the call at once. A synchronous answer comes back as it is, told to `onCall`: an
+   * in-process store cannot hang, so it needs no deadline. A promise, or a throw, is guarded:
+   * it is the first attempt, under the deadline, with the retries after it.
+   */
+  #now<T>(
+    operation: StoreCallOperation,
+    repeatable: boolean,
+    run: () => Awaitable<T>,
+  ): Awaitable<T> {
+    const { onCall, clock } = this.#options;
+    const started = onCall === undefined ? 0 : clock();
+    let answer: Awaitable<T>;
+    try {
+      answer = run();
+    } catch (error) {
+      answer = Promise.reject(error);
+    }
+    if (!isPromiseLike(answer)) {
+      if (onCall !== undefined) report(onCall, { op: operation, ms: clock() - started, ok: true });
+      return answer;
+    }
+    let first: PromiseLike<T> | null = answer;
+    const attempt = (): Awaitable<T> => {
+      const pending = first ?? run();
+      first = null;
+      return pending;
+    };
+    return this.#call(operation, repeatable, attempt, started);
   }
 
   /** Runs one call with its retries, and tells `onCall` how it went. */
@@ -162,10 +180,10 @@ export class GuardedStore implements SessionStore {
     operation: StoreCallOperation,
     repeatable: boolean,
     run: () => Awaitable<T>,
+    started: number,
   ): Promise<T> {
     const { onCall, clock } = this.#options;
     if (onCall === undefined) return this.#attempt(operation, repeatable, run);
-    const started = clock();
     try {
       const value = await this.#attempt(operation, repeatable, run);
       report(onCall, { op: operation, ms: clock() - started, ok: true });
@@ -230,6 +248,11 @@ export class GuardedStore implements SessionStore {
       );
     });
   }
+}
+
+/** A promise of the value, whether it came at once or not. */
+function settled<T>(value: Awaitable<T>): Promise<T> {
+  return value instanceof Promise ? value : Promise.resolve(value);
 }
 
 /** Tells the listener, which must never fail a request: the manager's wrapper reports a throw. */

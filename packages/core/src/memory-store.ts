@@ -39,7 +39,8 @@ const FULL_SWEEP_BATCH = 1024;
  *
  * Sessions vanish when the process stops. It is bounded (`maxSessions`), expires records in
  * O(expired) through a priority queue instead of scanning every record, keeps a per-user
- * index, and starts no timer, so it never keeps a process alive.
+ * index, and starts no timer, so it never keeps a process alive. Every method answers
+ * synchronously (the store contract allows it), so a request on it awaits no store promise.
  *
  * @example
  * ```ts
@@ -78,7 +79,6 @@ export class MemoryStore implements SessionStore {
     return this.#records.size;
   }
 
-  /** Answers synchronously (the store contract allows it): a read costs no promise. */
   get(id: string): StoredSession | null {
     const record = this.#records.get(id);
     if (record === undefined) return null;
@@ -87,7 +87,7 @@ export class MemoryStore implements SessionStore {
     return null;
   }
 
-  async create(id: string, record: StoredSession): Promise<void> {
+  create(id: string, record: StoredSession): void {
     this.sweep(SWEEP_BATCH);
     if (!this.#records.has(id) && this.#records.size >= this.#maxSessions) {
       this.#sweepUntil(this.#now(), FULL_SWEEP_BATCH);
@@ -96,7 +96,7 @@ export class MemoryStore implements SessionStore {
     this.#put(id, { ...record });
   }
 
-  async update(id: string, record: StoredSession, expectedVersion: number): Promise<boolean> {
+  update(id: string, record: StoredSession, expectedVersion: number): boolean {
     const current = this.#live(id);
     if (current === undefined || current.version !== expectedVersion) return false;
     this.#put(id, { ...record, version: expectedVersion + 1 });
@@ -104,11 +104,11 @@ export class MemoryStore implements SessionStore {
     return true;
   }
 
-  async delete(id: string): Promise<void> {
+  delete(id: string): void {
     this.#remove(id);
   }
 
-  async listByUser(userId: string): Promise<StoredSessionEntry[]> {
+  listByUser(userId: string): StoredSessionEntry[] {
     const entries: StoredSessionEntry[] = [];
     for (const id of this.#userIds(userId)) {
       const record = this.#live(id);
@@ -117,7 +117,7 @@ export class MemoryStore implements SessionStore {
     return entries;
   }
 
-  async deleteByUser(userId: string, exceptId?: string): Promise<number> {
+  deleteByUser(userId: string, exceptId?: string): number {
     let deleted = 0;
     for (const id of this.#userIds(userId)) {
       if (id === exceptId) continue;
@@ -127,7 +127,7 @@ export class MemoryStore implements SessionStore {
     return deleted;
   }
 
-  async countSessions(userId?: string): Promise<number> {
+  countSessions(userId?: string): number {
     const now = this.#now();
     let count = 0;
     const ids = userId === undefined ? this.#records.keys() : this.#userIds(userId);

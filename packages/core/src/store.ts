@@ -104,23 +104,25 @@ export interface StoredSessionEntry {
 export interface SessionStore {
   /**
    * Reads the record under `id`, live or expired within the retention window, or `null` if
-   * there is none (or it expired longer ago than that). A store that holds its records in
-   * process (memory, SQLite) may answer synchronously: the manager then reads a session without
-   * a promise, and without a deadline, since such a call cannot hang.
+   * there is none (or it expired longer ago than that).
+   *
+   * Any method may answer synchronously, as a store that holds its records in process (memory,
+   * SQLite) can: the manager then goes on without a promise and without a deadline, since such a
+   * call cannot hang. A failure may be thrown or rejected.
    */
   get(id: string): Awaitable<StoredSession | null>;
   /** Writes a new record. It must be readable by `get` once the promise resolves. */
-  create(id: string, record: StoredSession): Promise<void>;
+  create(id: string, record: StoredSession): Awaitable<void>;
   /** Compare-and-set; see the interface docs. Resolves whether the record was replaced. */
-  update(id: string, record: StoredSession, expectedVersion: number): Promise<boolean>;
+  update(id: string, record: StoredSession, expectedVersion: number): Awaitable<boolean>;
   /** Deletes the record under `id`, if any. */
-  delete(id: string): Promise<void>;
+  delete(id: string): Awaitable<void>;
   /** Lists a user's live records through the per-user index. */
-  listByUser(userId: string): Promise<StoredSessionEntry[]>;
+  listByUser(userId: string): Awaitable<StoredSessionEntry[]>;
   /** Deletes a user's records, except `exceptId`; resolves how many live ones were deleted. */
-  deleteByUser(userId: string, exceptId?: string): Promise<number>;
+  deleteByUser(userId: string, exceptId?: string): Awaitable<number>;
   /** Counts live sessions: all of them, or those of `userId`. See the interface docs. */
-  countSessions?(userId?: string): Promise<number>;
+  countSessions?(userId?: string): Awaitable<number>;
 }
 
 /**

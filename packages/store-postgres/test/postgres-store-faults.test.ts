@@ -38,7 +38,7 @@ function expectBoundedOutcomes(outcomes: Outcome[]): void {
 
 /** One of each store call, against keys that exist (`ids`) or not. */
 function mixedCalls(
-  store: SessionStore,
+  store: PostgresStore | GuardedStore,
   ids: string[],
   userId: string,
 ): (() => Promise<unknown>)[] {
@@ -47,7 +47,7 @@ function mixedCalls(
     const id = ids[index % ids.length]!;
     switch (index % 6) {
       case 0:
-        return async () => store.get(id);
+        return () => store.get(id);
       case 1:
         return () => store.listByUser(userId);
       case 2:

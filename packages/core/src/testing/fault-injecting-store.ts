@@ -1,3 +1,4 @@
+import type { Awaitable } from "../awaitable.js";
 import { MemoryStore } from "../memory-store.js";
 import type { SessionStore, StoredSession, StoredSessionEntry } from "../store.js";
 
@@ -120,7 +121,7 @@ export class FaultInjectingStore implements SessionStore {
   }
 
   get(id: string): Promise<StoredSession | null> {
-    return this.#call("get", async () => this.inner.get(id));
+    return this.#call("get", () => this.inner.get(id));
   }
 
   create(id: string, record: StoredSession): Promise<void> {
@@ -151,7 +152,7 @@ export class FaultInjectingStore implements SessionStore {
     });
   }
 
-  #call<T>(operation: StoreOperation, run: () => Promise<T>): Promise<T> {
+  #call<T>(operation: StoreOperation, run: () => Awaitable<T>): Promise<T> {
     this.calls[operation] += 1;
     const affected = this.#only === null || this.#only.has(operation);
     const mode = affected ? this.#mode : "ok";
@@ -161,6 +162,11 @@ export class FaultInjectingStore implements SessionStore {
         this.#hanging.push(reject);
       });
     }
-    return run();
+    // Always a promise, as from a store across a network, even over a synchronous one.
+    try {
+      return Promise.resolve(run());
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 }

@@ -1,3 +1,4 @@
+import type { Awaitable } from "../awaitable.js";
 import type { SessionStore, StoredSession, StoredSessionEntry } from "../store.js";
 import type { StoreOperation } from "./fault-injecting-store.js";
 
@@ -65,7 +66,7 @@ export class PausingStore implements SessionStore {
   }
 
   get(id: string): Promise<StoredSession | null> {
-    return this.#call("get", async () => this.inner.get(id));
+    return this.#call("get", () => this.inner.get(id));
   }
 
   create(id: string, record: StoredSession): Promise<void> {
@@ -88,7 +89,7 @@ export class PausingStore implements SessionStore {
     return this.#call("deleteByUser", () => this.inner.deleteByUser(userId, exceptId));
   }
 
-  async #call<T>(operation: StoreOperation, run: () => Promise<T>): Promise<T> {
+  async #call<T>(operation: StoreOperation, run: () => Awaitable<T>): Promise<T> {
     if (this.#countdown >= 0 && this.#countdown-- === 0) {
       this.#arrived(operation);
       await this.#gate;

@@ -224,7 +224,7 @@ export function describeStoreConformance(name: string, options: StoreConformance
       "counts live sessions, all and per user, leaving out expired and moved ones",
       async () => {
         time += PAST_EARLIER_TESTS_MS;
-        const count = (userId?: string): Promise<number> => store.countSessions!(userId);
+        const count = async (userId?: string): Promise<number> => store.countSessions!(userId);
         const before = await count();
         const userId = uniqueId("user");
         const pending = uniqueId("pending");
