@@ -7,17 +7,20 @@
 /** A web framework under test. */
 export type Framework = "express" | "koa" | "hono" | "fastify";
 
-/** A request pattern every session variant is measured on. */
+/** A request pattern every variant (bare included) is measured on. */
 export type PathId = "read" | "create" | "storm" | "touch" | "write";
 
-/** One server process: a framework with either no sessions (bare) or one session library. */
+/**
+ * One server process: a framework with one session library, or with none (bare: the same routes
+ * over a parsed `Cookie` header and a fixed user).
+ */
 export interface Variant {
   /** Stable id, also the server's `BENCH_VARIANT`. */
   id: string;
   framework: Framework;
   /** Column label in the tables. */
   label: string;
-  /** `bare`: the ceiling; `sesame`: ours; `incumbent`: the library users compare us with. */
+  /** `bare`: the ceiling on every path; `sesame`: ours; `incumbent`: what users compare us with. */
   kind: "bare" | "sesame" | "incumbent";
   /** Where the sessions live. */
   store: "none" | "memory" | "redis";
@@ -168,9 +171,6 @@ export const PATH_REQUESTS: Readonly<
   touch: { method: "GET", path: "/t/read", cookies: "pool" },
   write: { method: "POST", path: "/write", cookies: "pool" },
 };
-
-/** The bare route every framework answers in its bare server. */
-export const BARE_PATH = "/bare";
 
 /**
  * Sessions in the pool for the touch and write paths. Requests take them round-robin, so a

@@ -5,14 +5,12 @@
  * @module
  */
 import {
-  BARE_PATH,
   FRAMEWORKS,
   type LoadSettings,
   PATH_REQUESTS,
   PATHS,
   type PathId,
   VARIANTS,
-  type Variant,
 } from "./config.js";
 import type { LoadGenerator } from "./load-client.js";
 import {
@@ -23,13 +21,10 @@ import {
 } from "./redis.js";
 import { login, loginMany, type RunningServer, readStats, resetServer } from "./server-pool.js";
 
-/** A path, or the bare route. */
-export type RunPath = PathId | "bare";
-
 /** One measured run. */
 export interface RunSample {
   variantId: string;
-  path: RunPath;
+  path: PathId;
   round: number;
   requestsPerSecond: number;
   /** Server CPU time (user + system) per completed request, in microseconds. */
@@ -50,42 +45,38 @@ export interface RunSample {
 
 interface ScheduledRun {
   server: RunningServer;
-  path: RunPath;
+  path: PathId;
 }
 
-/** A `Cookie` header shaped like sesame's, for the bare route to parse. */
+/** A `Cookie` header shaped like sesame's unsigned one, for the bare server to parse. */
 const BARE_COOKIE = `__Host-sid=${"A".repeat(43)}`;
 
 /**
- * Runs in the order of one round: per framework the bare route, every path × variant, and the
- * bare route again (two bare samples per round, so the ceiling is as well measured as the rest).
+ * Runs in the order of one round: per framework and path, the bare server then every session
+ * variant (bare A B C, bare A B C …), so each path's ratios to bare pair runs of the same round.
  */
 export function scheduleRound(servers: ReadonlyMap<string, RunningServer>): ScheduledRun[] {
   const runs: ScheduledRun[] = [];
-  const serverOf = (variant: Variant): RunningServer | undefined => servers.get(variant.id);
   for (const framework of FRAMEWORKS) {
     const variants = VARIANTS.filter((variant) => variant.framework === framework);
-    const bare = variants
-      .filter((candidate) => candidate.kind === "bare")
-      .map(serverOf)
-      .filter((server) => server !== undefined)
-      .map((server): ScheduledRun => ({ server, path: "bare" }));
-    runs.push(...bare);
     for (const path of PATHS) {
-      for (const variant of variants.filter((candidate) => candidate.kind !== "bare")) {
-        const server = serverOf(variant);
+      for (const variant of variants) {
+        const server = servers.get(variant.id);
         if (server !== undefined) runs.push({ server, path });
       }
     }
-    runs.push(...bare);
   }
   return runs;
 }
 
+/**
+ * The `Cookie` headers the connections take turns sending: none, one session, or a pool of
+ * sessions, as the path asks; the bare server, which has no sessions, gets {@link BARE_COOKIE}.
+ */
 async function cookiesFor(run: ScheduledRun, connections: number): Promise<string[]> {
-  if (run.path === "bare") return [BARE_COOKIE];
   const { cookies } = PATH_REQUESTS[run.path];
   if (cookies === "none") return [];
+  if (run.server.variant.kind === "bare") return [BARE_COOKIE];
   if (cookies === "one") return [await login(run.server, "")];
   return loginMany(run.server, run.path === "touch" ? "/t" : "", connections);
 }
@@ -98,8 +89,7 @@ async function measure(
   tools: { load: LoadGenerator; redis: BenchRedisClient | null; connections: number },
 ): Promise<RunSample> {
   const { server, path } = run;
-  const request =
-    path === "bare" ? { method: "GET" as const, path: BARE_PATH } : PATH_REQUESTS[path];
+  const request = PATH_REQUESTS[path];
   const cookies = await cookiesFor(run, tools.connections);
   const redis = server.variant.store === "redis" ? tools.redis : null;
   const before = await readStats(server);
@@ -113,7 +103,7 @@ async function measure(
   });
   const after = await readStats(server);
   const redisAfter = redis === null ? null : await readCommandCounts(redis);
-  if (path !== "bare") await resetServer(server);
+  await resetServer(server);
   const requests = Math.max(1, outcome.requests);
   const cpuMicros = after.cpuMicros - before.cpuMicros;
   const sent = (stats: typeof before): number =>
@@ -155,9 +145,8 @@ export async function runHttpBench(
 ): Promise<RunSample[]> {
   const schedule = scheduleRound(servers);
   const context = { ...tools, connections: settings.connections };
-  const warmups = [...new Set(schedule)];
-  log(`warming up ${warmups.length} runs × ${settings.warmupSeconds} s`);
-  for (const run of warmups) await measure(run, settings.warmupSeconds, 0, context);
+  log(`warming up ${schedule.length} runs × ${settings.warmupSeconds} s`);
+  for (const run of schedule) await measure(run, settings.warmupSeconds, 0, context);
   const samples: RunSample[] = [];
   for (let round = 1; round <= settings.rounds; round++) {
     for (const run of schedule) {

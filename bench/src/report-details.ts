@@ -5,7 +5,6 @@
  * @module
  */
 import { PATHS, VARIANTS } from "./config.js";
-import type { RunPath } from "./http-bench.js";
 import { fixed, int, table, us } from "./markdown.js";
 import type { MicroResults } from "./micro.js";
 import { type CookieSize, PROBE_CASES, type ProbeResult } from "./probes.js";
@@ -74,7 +73,7 @@ export function redisSection(probes: readonly ProbeResult[], runs: readonly RunS
   const loaded = PATHS.map((path) => [
     path,
     ...variants.map((variant) => {
-      const run = findRun(runs, variant.id, path as RunPath);
+      const run = findRun(runs, variant.id, path);
       if (run === undefined || run.redisCommands === null) return "–";
       return `**${fixed(run.redisRoundTrips ?? Number.NaN)}** (${describeCommands(run.redisCommands, variant.redisClientCommands ?? [])})`;
     }),

@@ -52,13 +52,10 @@ function runCells(run: RunSummary | undefined, bare: RunSummary | undefined): st
 function httpSection(runs: readonly RunSummary[]): string {
   const parts: string[] = [];
   for (const framework of FRAMEWORKS) {
-    const bare = findRun(runs, `${framework}-bare`, "bare");
     const rows: string[][] = [];
-    if (bare !== undefined) rows.push(["bare", "bare route", ...runCells(bare, bare), "", ""]);
     for (const path of PATHS) {
-      for (const variant of VARIANTS.filter(
-        (candidate) => candidate.framework === framework && candidate.kind !== "bare",
-      )) {
+      const bare = findRun(runs, `${framework}-bare`, path);
+      for (const variant of VARIANTS.filter((candidate) => candidate.framework === framework)) {
         const run = findRun(runs, variant.id, path);
         if (run === undefined) continue;
         const sesame =
@@ -135,7 +132,7 @@ export function renderResults(results: BenchResults): string {
     "Written by `pnpm bench` (see README.md for what each variant is and how to read the numbers).",
     `## Machine and versions\n\n${environmentSection(results.environment)}`,
     `## Targets\n\n${targetSection(results.targets)}`,
-    `## HTTP throughput and server CPU per request\n\n"÷ bare" is the variant's median over the bare route's median; "(CPU)" is the bare route's CPU per request over the variant's, the fairer ratio on a shared, noisy machine. "sesame ÷ this" compares sesame with that incumbent on the same path (above 1: sesame is faster).\n\n${httpSection(results.runs)}`,
+    `## HTTP throughput and server CPU per request\n\n"÷ bare" is the variant's req/s over the bare server's on the same path (the same routes and answers, no session library), the median of the per-round ratios; "(CPU)" is the bare server's CPU per request over the variant's, the fairer ratio on a shared, noisy machine. "sesame ÷ this" compares sesame with that incumbent on the same path (above 1: sesame is faster).\n\n${httpSection(results.runs)}`,
     `## Notes on the runs\n\n${notesSection(results.runs)}`,
     `## Store calls per request (memory stores)\n\nFewest–most store calls in one request (bold), then the mean per method, over single requests sent one at a time.\n\n${probeSection(results.probes)}`,
     `## Redis commands per request\n\n${redisSection(results.probes, results.runs)}`,

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { VARIANTS, type Variant } from "./config.js";
-import type { RunPath, RunSample } from "./http-bench.js";
+import { type PathId, VARIANTS, type Variant } from "./config.js";
+import type { RunSample } from "./http-bench.js";
 import type { CommandCounts } from "./redis.js";
 
 /** The median of `values` (NaN when empty). */
@@ -18,7 +18,7 @@ export function median(values: readonly number[]): number {
 /** One variant on one path, over all rounds. */
 export interface RunSummary {
   variant: Variant;
-  path: RunPath;
+  path: PathId;
   rounds: number;
   rpsMedian: number;
   rpsMin: number;
@@ -82,12 +82,12 @@ function medianCommands(group: readonly RunSample[]): CommandCounts | null {
 export function findRun(
   runs: readonly RunSummary[],
   variantId: string,
-  path: RunPath,
+  path: PathId,
 ): RunSummary | undefined {
   return runs.find((run) => run.variant.id === variantId && run.path === path);
 }
 
-/** Throughput and CPU ratios of a run against another (bare, or the incumbent). */
+/** Throughput and CPU ratios of a run against another on its path (bare, or the incumbent). */
 export interface Ratios {
   /** `run` req/s ÷ `base` req/s. */
   throughput: number;
@@ -96,9 +96,9 @@ export interface Ratios {
 }
 
 /**
- * How `run` compares with `base`: the median over rounds of the ratio within each round (the
- * two ran back to back in that round, so machine noise that shifts a whole round cancels), or
- * the ratio of medians when the two share no round.
+ * How `run` compares with `base`: the median over rounds of the ratio within each round (the two
+ * ran a few runs apart in that round, so machine noise that shifts a whole round cancels), or the
+ * ratio of medians when the two share no round.
  */
 export function ratios(run: RunSummary, base: RunSummary): Ratios {
   const throughput: number[] = [];

@@ -31,7 +31,6 @@ function httpTargets(runs: readonly RunSummary[]): TargetCheck[] {
   const format = (value: Ratios): string =>
     `${value.throughput.toFixed(2)} (CPU ${value.cpu.toFixed(2)})`;
   for (const framework of FRAMEWORKS) {
-    const bare = findRun(runs, `${framework}-bare`, "bare");
     // Like with like: the incumbents sign their cookies, so the targets use signed sesame.
     const sesameId = `${framework}-sesame-signed`;
     const floors: [PathId, number][] = [
@@ -40,6 +39,7 @@ function httpTargets(runs: readonly RunSummary[]): TargetCheck[] {
     ];
     for (const [path, floor] of floors) {
       const run = findRun(runs, sesameId, path);
+      const bare = findRun(runs, `${framework}-bare`, path);
       if (bare === undefined || run === undefined) continue;
       const value = ratios(run, bare);
       checks.push({

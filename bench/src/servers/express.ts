@@ -5,13 +5,14 @@
  * @module
  */
 import { createRequire } from "node:module";
-import { getCookieValues, SessionManager, type SessionStore } from "@sesame/core";
+import { SessionManager, type SessionStore } from "@sesame/core";
 import { getSession, sessionMiddleware } from "@sesame/express";
 import express, { type Express, type Request, type RequestHandler } from "express";
 import { connectRedis, deleteKeysWithPrefix, redisUrl } from "../redis.js";
 import {
   BENCH_SECRET,
   type BenchData,
+  bareUserId,
   countCalls,
   type HostedVariant,
   hostVariant,
@@ -31,10 +32,14 @@ interface SessionOps {
   write(req: Request, value: number): void;
 }
 
-/** The routes every session variant serves, under `prefix` ("" or "/t"). */
-function sessionApp(prefix: string, middleware: RequestHandler, ops: SessionOps): Express {
+/** The routes every variant serves, under `prefix` ("" or "/t"). */
+function sessionApp(
+  prefix: string,
+  middleware: readonly RequestHandler[],
+  ops: SessionOps,
+): Express {
   const app = express();
-  app.use(middleware);
+  for (const handler of middleware) app.use(handler);
   app.post(`${prefix}/login`, async (req, res) => {
     await ops.login(req);
     res.json({ ok: true });
@@ -55,17 +60,22 @@ function sessionApp(prefix: string, middleware: RequestHandler, ops: SessionOps)
   return app;
 }
 
-function bareApp(): Express {
-  const app = express();
-  app.get("/bare", (req, res) => {
-    getCookieValues(req.headers.cookie, "__Host-sid");
-    res.json({ ok: true });
-  });
-  return app;
+/** No session library: the same routes over the parsed `Cookie` header and a fixed user. */
+const bareOps: SessionOps = {
+  login: async () => {},
+  userId: (req) => bareUserId(req.headers.cookie),
+  write: () => {},
+};
+
+function bareVariant(): HostedVariant {
+  return {
+    storeCalls: null,
+    build: () => ({ main: sessionApp("", [], bareOps), touch: sessionApp("/t", [], bareOps) }),
+  };
 }
 
 function sesameApp(prefix: string, manager: SessionManager<BenchData>): Express {
-  return sessionApp(prefix, sessionMiddleware(manager), {
+  return sessionApp(prefix, [sessionMiddleware(manager)], {
     login: (req) => getSession(req, manager).create(nextUserId(req.url)),
     userId: (req) => getSession(req, manager).userId,
     write: (req, value) => getSession(req, manager).set("n", value),
@@ -150,14 +160,14 @@ function expressSessionVariant(stores: (app: "m" | "t") => object): HostedVarian
   return {
     storeCalls: calls,
     build: () => ({
-      main: sessionApp("", expressSessionMiddleware(counted("m"), false), expressSessionOps),
-      touch: sessionApp("/t", expressSessionMiddleware(counted("t"), true), expressSessionOps),
+      main: sessionApp("", [expressSessionMiddleware(counted("m"), false)], expressSessionOps),
+      touch: sessionApp("/t", [expressSessionMiddleware(counted("t"), true)], expressSessionOps),
     }),
   };
 }
 
 async function createVariant(id: string): Promise<HostedVariant> {
-  if (id === "express-bare") return { storeCalls: null, build: () => ({ main: bareApp() }) };
+  if (id === "express-bare") return bareVariant();
   if (id === "express-sesame") return sesameVariant((calls) => countedMemoryStore(calls));
   if (id === "express-sesame-signed") {
     return sesameVariant((calls) => countedMemoryStore(calls), true);

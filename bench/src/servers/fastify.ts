@@ -7,7 +7,7 @@
 import type { RequestListener } from "node:http";
 import { createRequire } from "node:module";
 import fastifyCookie from "@fastify/cookie";
-import { getCookieValues, SessionManager } from "@sesame/core";
+import { SessionManager } from "@sesame/core";
 import { sessionPlugin } from "@sesame/fastify";
 import Fastify, {
   type FastifyInstance,
@@ -17,6 +17,7 @@ import Fastify, {
 import {
   BENCH_SECRET,
   type BenchData,
+  bareUserId,
   countCalls,
   type HostedVariant,
   hostVariant,
@@ -54,7 +55,7 @@ function listenerOf(app: FastifyInstance): RequestListener {
   };
 }
 
-/** The routes every session variant serves, under `prefix` ("" or "/t"). */
+/** The routes every variant serves, under `prefix` ("" or "/t"). */
 function sessionApp(prefix: string, plugins: Plugins, ops: SessionOps): RequestListener {
   const app = Fastify();
   app.register(async (routes) => {
@@ -76,13 +77,22 @@ function sessionApp(prefix: string, plugins: Plugins, ops: SessionOps): RequestL
   return listenerOf(app);
 }
 
-function bareApp(): RequestListener {
-  const app = Fastify();
-  app.get("/bare", async (request) => {
-    getCookieValues(request.headers.cookie, "__Host-sid");
-    return { ok: true };
-  });
-  return listenerOf(app);
+/** No session library: the same routes over the parsed `Cookie` header and a fixed user. */
+const bareOps: SessionOps = {
+  login: async () => {},
+  userId: (request) => bareUserId(request.headers.cookie),
+  write: () => {},
+};
+
+function bareVariant(): HostedVariant {
+  const plugins: Plugins = async () => {};
+  return {
+    storeCalls: null,
+    build: () => ({
+      main: sessionApp("", plugins, bareOps),
+      touch: sessionApp("/t", plugins, bareOps),
+    }),
+  };
 }
 
 const sesameOps: SessionOps = {
@@ -175,7 +185,7 @@ function fastifySessionVariant(): HostedVariant {
 }
 
 function createVariant(id: string): HostedVariant {
-  if (id === "fastify-bare") return { storeCalls: null, build: () => ({ main: bareApp() }) };
+  if (id === "fastify-bare") return bareVariant();
   if (id === "fastify-sesame") return sesameVariant(false);
   if (id === "fastify-sesame-signed") return sesameVariant(true);
   if (id === "fastify-session") return fastifySessionVariant();

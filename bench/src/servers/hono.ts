@@ -7,7 +7,7 @@
 import type { RequestListener } from "node:http";
 import { getRequestListener } from "@hono/node-server";
 import { type SessionEnv, useSession, useSessionStorage } from "@hono/session";
-import { getCookieValues, SessionManager } from "@sesame/core";
+import { SessionManager } from "@sesame/core";
 import { type SessionEnv as SesameEnv, sessionMiddleware } from "@sesame/hono";
 import { type Context, type Env, Hono, type MiddlewareHandler } from "hono";
 import { sessionMiddleware as honoSessions, MemoryStore, type Session } from "hono-sessions";
@@ -15,6 +15,7 @@ import {
   ABSOLUTE_TIMEOUT_SECONDS,
   BENCH_SECRET,
   type BenchData,
+  bareUserId,
   countCalls,
   type HostedVariant,
   hostVariant,
@@ -35,7 +36,7 @@ interface SessionOps<E extends Env> {
   write(c: Context<E>, value: number): Promise<void> | void;
 }
 
-/** The routes every session variant serves, under `prefix` ("" or "/t"). */
+/** The routes every variant serves, under `prefix` ("" or "/t"). */
 function sessionApp<E extends Env>(
   prefix: string,
   middleware: readonly MiddlewareHandler<E>[],
@@ -59,13 +60,18 @@ function sessionApp<E extends Env>(
   return getRequestListener(app.fetch);
 }
 
-function bareApp(): RequestListener {
-  const app = new Hono();
-  app.get("/bare", (c) => {
-    getCookieValues(c.req.header("cookie"), "__Host-sid");
-    return c.json({ ok: true });
-  });
-  return getRequestListener(app.fetch);
+/** No session library: the same routes over the parsed `Cookie` header and a fixed user. */
+const bareOps: SessionOps<Env> = {
+  login: () => {},
+  userId: (c) => bareUserId(c.req.header("cookie")),
+  write: () => {},
+};
+
+function bareVariant(): HostedVariant {
+  return {
+    storeCalls: null,
+    build: () => ({ main: sessionApp("", [], bareOps), touch: sessionApp("/t", [], bareOps) }),
+  };
 }
 
 const sesameOps: SessionOps<SesameEnv<BenchData>> = {
@@ -167,7 +173,7 @@ function honoSessionVariant(): HostedVariant {
 }
 
 function createVariant(id: string): HostedVariant {
-  if (id === "hono-bare") return { storeCalls: null, build: () => ({ main: bareApp() }) };
+  if (id === "hono-bare") return bareVariant();
   if (id === "hono-sesame") return sesameVariant(false);
   if (id === "hono-sesame-signed") return sesameVariant(true);
   if (id === "hono-sessions") return honoSessionsVariant();

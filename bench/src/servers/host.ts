@@ -6,6 +6,7 @@
  * @module
  */
 import { createServer, type RequestListener, type ServerResponse } from "node:http";
+import { getCookieValues } from "@sesame/core";
 import type { ReadyMessage, ServerStats } from "../protocol.js";
 
 /** Store method calls by name. */
@@ -49,6 +50,18 @@ export const IDLE_TIMEOUT_SECONDS = 30 * 60;
 
 /** Absolute timeout, where a library has one, in seconds. */
 export const ABSOLUTE_TIMEOUT_SECONDS = 12 * 60 * 60;
+
+/** The user the bare apps answer on `/read` and `/write`: they keep no sessions. */
+export const BARE_USER_ID = "bench-user";
+
+/**
+ * The bare apps' stand-in for a session library: core's parser reads sesame's cookie
+ * (`__Host-sid`) from the `Cookie` header, then the answer is {@link BARE_USER_ID} regardless.
+ */
+export function bareUserId(cookieHeader: string | undefined): string {
+  getCookieValues(cookieHeader, "__Host-sid");
+  return BARE_USER_ID;
+}
 
 let users = 0;
 /** The one user every login of the `storm` path signs in: many sessions of one user. */

@@ -4,13 +4,19 @@
  * @module
  */
 import type { RequestListener } from "node:http";
-import { getCookieValues, SessionManager } from "@sesame/core";
+import { SessionManager } from "@sesame/core";
 import { type SessionContext, sessionMiddleware } from "@sesame/koa";
-import Koa, { type DefaultState, type Middleware, type ParameterizedContext } from "koa";
+import Koa, {
+  type DefaultContext,
+  type DefaultState,
+  type Middleware,
+  type ParameterizedContext,
+} from "koa";
 import createSession from "koa-session";
 import {
   BENCH_SECRET,
   type BenchData,
+  bareUserId,
   countCalls,
   type HostedVariant,
   hostVariant,
@@ -33,15 +39,15 @@ interface SessionOps<C> {
   write(ctx: KoaContext<C>, value: number): void;
 }
 
-/** The routes every session variant serves, under `prefix` ("" or "/t"). */
+/** The routes every variant serves, under `prefix` ("" or "/t"). */
 function sessionApp<C>(
   prefix: string,
-  middleware: (app: Koa<DefaultState, C>) => Middleware<DefaultState, C>,
+  middleware: (app: Koa<DefaultState, C>) => readonly Middleware<DefaultState, C>[],
   ops: SessionOps<C>,
 ): RequestListener {
   const app = new Koa<DefaultState, C>();
   app.keys = [BENCH_SECRET];
-  app.use(middleware(app));
+  for (const handler of middleware(app)) app.use(handler);
   const login = `POST ${prefix}/login`;
   const read = `GET ${prefix}/read`;
   const write = `POST ${prefix}/write`;
@@ -68,17 +74,21 @@ function sessionApp<C>(
   return app.callback();
 }
 
-function bareApp(): RequestListener {
-  const app = new Koa();
-  app.use(async (ctx) => {
-    if (ctx.path !== "/bare") {
-      ctx.status = 404;
-      return;
-    }
-    getCookieValues(ctx.get("cookie"), "__Host-sid");
-    ctx.body = { ok: true };
-  });
-  return app.callback();
+/** No session library: the same routes over the parsed `Cookie` header and a fixed user. */
+const bareOps: SessionOps<DefaultContext> = {
+  login: async () => {},
+  userId: (ctx) => bareUserId(ctx.get("cookie")),
+  write: () => {},
+};
+
+function bareVariant(): HostedVariant {
+  return {
+    storeCalls: null,
+    build: () => ({
+      main: sessionApp("", () => [], bareOps),
+      touch: sessionApp("/t", () => [], bareOps),
+    }),
+  };
 }
 
 const sesameOps: SessionOps<SessionContext<BenchData>> = {
@@ -90,15 +100,17 @@ const sesameOps: SessionOps<SessionContext<BenchData>> = {
 /** Sesame with its cookie signed (`secrets`, as the incumbents sign theirs) or unsigned. */
 function sesameVariant(signed: boolean): HostedVariant {
   const calls: StoreCalls = {};
-  const middleware = (touch: boolean) => (): Middleware<DefaultState, SessionContext<BenchData>> =>
-    sessionMiddleware(
-      new SessionManager<BenchData>({
-        store: countedMemoryStore(calls),
-        idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS,
-        ...(signed ? { secrets: [BENCH_SECRET] } : {}),
-        ...(touch ? { touchIntervalSeconds: 0 } : {}),
-      }),
-    );
+  const middleware =
+    (touch: boolean) => (): Middleware<DefaultState, SessionContext<BenchData>>[] => [
+      sessionMiddleware(
+        new SessionManager<BenchData>({
+          store: countedMemoryStore(calls),
+          idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS,
+          ...(signed ? { secrets: [BENCH_SECRET] } : {}),
+          ...(touch ? { touchIntervalSeconds: 0 } : {}),
+        }),
+      ),
+    ];
   return {
     storeCalls: calls,
     build: () => ({
@@ -139,7 +151,7 @@ function koaSessionVariant(): HostedVariant {
   const calls: StoreCalls = {};
   const middleware =
     (rolling: boolean) =>
-    (app: Koa<DefaultState, LegacyContext>): Middleware<DefaultState, LegacyContext> =>
+    (app: Koa<DefaultState, LegacyContext>): Middleware<DefaultState, LegacyContext>[] => [
       createSession(
         {
           key: INCUMBENT_COOKIE_NAME,
@@ -151,7 +163,8 @@ function koaSessionVariant(): HostedVariant {
           signed: true,
         },
         app,
-      );
+      ),
+    ];
   return {
     storeCalls: calls,
     build: () => ({
@@ -162,7 +175,7 @@ function koaSessionVariant(): HostedVariant {
 }
 
 function createVariant(id: string): HostedVariant {
-  if (id === "koa-bare") return { storeCalls: null, build: () => ({ main: bareApp() }) };
+  if (id === "koa-bare") return bareVariant();
   if (id === "koa-sesame") return sesameVariant(false);
   if (id === "koa-sesame-signed") return sesameVariant(true);
   if (id === "koa-session") return koaSessionVariant();
