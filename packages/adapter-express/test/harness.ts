@@ -50,7 +50,7 @@ export function expressHarness(express: typeof express5): AdapterHarness {
   return {
     start({ manager, routes, trustProxy }) {
       const app = express();
-      app.set("trust proxy", trustProxy ? "loopback" : false);
+      app.set("trust proxy", trustProxy === true ? "loopback" : trustProxy);
       app.use(crossOriginProtection());
       app.use(sessionMiddleware(manager));
       app.use(express.json());

@@ -27,52 +27,16 @@ async function serve(trustProxy: FastifyServerOptions["trustProxy"]): Promise<st
   return server.url;
 }
 
-describe("Fastify behind proxies that append to X-Forwarded-*", () => {
-  it("issues no cookie over plain HTTP when only the client's part of X-Forwarded-Proto says https", async () => {
-    const url = await serve("loopback");
-    const reply = await sendRaw(url, "POST", "/login", [
-      ["Host", "app.example"],
-      ["X-Forwarded-Proto", "https, http"],
-    ]);
-    expect(reply.status).toBe(200);
-    expect(setCookieLines(reply)).toEqual([]);
-  });
-
-  it("reads several X-Forwarded-Proto lines as one list", async () => {
-    const url = await serve("loopback");
-    const reply = await sendRaw(url, "POST", "/login", [
-      ["Host", "app.example"],
-      ["X-Forwarded-Proto", "https"],
-      ["X-Forwarded-Proto", "http"],
-    ]);
-    expect(setCookieLines(reply)).toEqual([]);
-  });
-
-  it("issues a Secure cookie when the trusted proxy says https, and records the IP it wrote", async () => {
-    const url = await serve("loopback");
-    const reply = await sendRaw(url, "POST", "/login", [
-      ["Host", "app.example"],
-      ["X-Forwarded-For", "203.0.113.66, 198.51.100.7"],
-      ["X-Forwarded-Proto", "https"],
-    ]);
-    expect(reply.body).toBe("198.51.100.7");
-    expect(setCookieLines(reply)).toHaveLength(1);
-  });
-
-  it("takes the client IP past two trusted proxies, and the scheme from the nearest (Fastify's request.protocol)", async () => {
+describe("Fastify's trustProxy given as the proxies' addresses", () => {
+  it("takes the client IP past the two proxies it names, and the scheme from the nearest", async () => {
     const url = await serve(["127.0.0.1", "10.0.0.2"]);
-    const nearestSaysHttps = await sendRaw(url, "POST", "/login", [
+    const reply = await sendRaw(url, "POST", "/login", [
       ["Host", "app.example"],
       ["X-Forwarded-For", "203.0.113.66, 198.51.100.7, 10.0.0.2"],
       ["X-Forwarded-Proto", "http, http, https"],
     ]);
-    expect(nearestSaysHttps.body).toBe("198.51.100.7");
-    expect(setCookieLines(nearestSaysHttps)).toHaveLength(1);
-    const onlyOutermostSaysHttps = await sendRaw(url, "POST", "/login", [
-      ["Host", "app.example"],
-      ["X-Forwarded-Proto", "http, https, http"],
-    ]);
-    expect(setCookieLines(onlyOutermostSaysHttps)).toEqual([]);
+    expect(reply.body).toBe("198.51.100.7");
+    expect(setCookieLines(reply)).toHaveLength(1);
   });
 
   it("ignores X-Forwarded-* from a peer that trustProxy does not name", async () => {
@@ -89,25 +53,5 @@ describe("Fastify behind proxies that append to X-Forwarded-*", () => {
       ["X-Forwarded-Host", "app.example"],
     ]);
     expect(claimsAHost.status).toBe(403);
-  });
-
-  it("refuses a foreign Origin that matches only the client's part of X-Forwarded-Host", async () => {
-    const url = await serve("loopback");
-    const reply = await sendRaw(url, "POST", "/login", [
-      ["Origin", "https://evil.example"],
-      ["X-Forwarded-Host", "evil.example, app.example"],
-      ["X-Forwarded-Proto", "https"],
-    ]);
-    expect(reply.status).toBe(403);
-  });
-
-  it("allows the Origin the proxy wrote in X-Forwarded-Host", async () => {
-    const url = await serve("loopback");
-    const reply = await sendRaw(url, "POST", "/login", [
-      ["Origin", "https://app.example"],
-      ["X-Forwarded-Host", "evil.example, app.example"],
-      ["X-Forwarded-Proto", "https"],
-    ]);
-    expect(reply.status).toBe(200);
   });
 });

@@ -1,7 +1,12 @@
 import { Readable } from "node:stream";
 import fastifyCookie from "@fastify/cookie";
+import type { TrustProxy } from "@sesame/core";
 import type { AdapterHarness, ConformanceResult, ConformanceServer } from "@sesame/core/testing";
-import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyServerOptions,
+} from "fastify";
 import { crossOriginProtection, sessionPlugin } from "../src/index.js";
 
 const cachedResponses = new WeakMap<ConformanceResult, Response>();
@@ -28,6 +33,16 @@ function send(reply: FastifyReply, result: ConformanceResult): FastifyReply {
 }
 
 /**
+ * Fastify's `trustProxy` for the conformance app: `"loopback"` for one proxy; for `n` proxies a
+ * function trusting the loopback peer and the `n - 1` hops beyond it (Fastify refuses a bare hop
+ * count, which cannot check the peer).
+ */
+function fastifyTrustProxy(trustProxy: TrustProxy): FastifyServerOptions["trustProxy"] {
+  if (typeof trustProxy === "boolean") return trustProxy && "loopback";
+  return (address, hop) => hop < trustProxy && (hop > 0 || address === "127.0.0.1");
+}
+
+/**
  * The conformance app on Fastify 5. Errors take Fastify's default error handler (the app's one
  * `SharedError` answers with its own status and headers); `@fastify/cookie` sets the routes'
  * other cookies.
@@ -37,7 +52,10 @@ export async function fastifyApp({
   routes,
   trustProxy,
 }: Parameters<AdapterHarness["start"]>[0]): Promise<FastifyInstance> {
-  const app = Fastify({ trustProxy: trustProxy ? "loopback" : false, forceCloseConnections: true });
+  const app = Fastify({
+    trustProxy: fastifyTrustProxy(trustProxy),
+    forceCloseConnections: true,
+  });
   await app.register(fastifyCookie);
   await app.register(crossOriginProtection);
   await app.register(sessionPlugin, { manager });
@@ -60,7 +78,11 @@ export async function listen(app: FastifyInstance): Promise<ConformanceServer> {
   return { url: `http://127.0.0.1:${address.port}`, close: () => app.close() };
 }
 
-/** The conformance harness for Fastify 5. */
+/**
+ * The conformance harness for Fastify 5. Fastify's `request.protocol` reads the rightmost
+ * `X-Forwarded-Proto` entry whatever the number of trusted proxies.
+ */
 export const fastifyHarness: AdapterHarness = {
   start: async (app) => listen(await fastifyApp(app)),
+  forwardedProtoEntry: "nearest",
 };

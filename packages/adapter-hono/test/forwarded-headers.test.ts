@@ -23,21 +23,14 @@ function proxiedApp(options: HonoProxyOptions): Hono<SessionEnv> {
   return app;
 }
 
+/** A POST /login `Request` with `headers` appended in order, as no Node request stands behind. */
 function post(headers: [string, string][]): Request {
   const init = new Headers();
   for (const [name, value] of headers) init.append(name, value);
   return new Request("http://app.example/login", { method: "POST", headers: init });
 }
 
-describe("Hono behind proxies that append to X-Forwarded-*", () => {
-  it("issues no cookie over plain HTTP when only the client's part of X-Forwarded-Proto says https", async () => {
-    const response = await proxiedApp({ trustProxy: true }).fetch(
-      post([["x-forwarded-proto", "https, http"]]),
-    );
-    expect(response.status).toBe(200);
-    expect(response.headers.getSetCookie()).toEqual([]);
-  });
-
+describe("Hono through app.fetch (a Web Request only) behind proxies that append to X-Forwarded-*", () => {
   it("records the client IP the proxy wrote, also from several header lines", async () => {
     const response = await proxiedApp({ trustProxy: true }).fetch(
       post([
@@ -47,6 +40,14 @@ describe("Hono behind proxies that append to X-Forwarded-*", () => {
       ]),
     );
     expect(await response.text()).toBe("198.51.100.7");
+  });
+
+  it("issues no cookie over plain HTTP when only the client's part of X-Forwarded-Proto says https", async () => {
+    const response = await proxiedApp({ trustProxy: true }).fetch(
+      post([["x-forwarded-proto", "https, http"]]),
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.getSetCookie()).toEqual([]);
   });
 
   it("takes the entries of the outermost of trustProxy: 2 proxies", async () => {
@@ -59,21 +60,9 @@ describe("Hono behind proxies that append to X-Forwarded-*", () => {
     expect(await response.text()).toBe("198.51.100.7");
     expect(response.headers.getSetCookie()).toHaveLength(1);
   });
+});
 
-  it("refuses a foreign Origin that matches only the client's part of X-Forwarded-Host", async () => {
-    const app = proxiedApp({ trustProxy: true });
-    const headers: [string, string][] = [
-      ["x-forwarded-host", "evil.example, app.internal"],
-      ["x-forwarded-proto", "https"],
-    ];
-    expect((await app.fetch(post([["origin", "https://evil.example"], ...headers]))).status).toBe(
-      403,
-    );
-    expect((await app.fetch(post([["origin", "https://app.internal"], ...headers]))).status).toBe(
-      200,
-    );
-  });
-
+describe("Hono's trustProxy option", () => {
   it.each([-1, 1.5])("refuses trustProxy %j when the middleware is built", (trustProxy) => {
     const manager = new SessionManager({ onWarning: () => {} });
     expect(() => sessionMiddleware(manager, { trustProxy })).toThrow(SessionConfigError);

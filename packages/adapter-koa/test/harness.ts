@@ -1,4 +1,5 @@
 import { Readable } from "node:stream";
+import type { TrustProxy } from "@sesame/core";
 import type { AdapterHarness, ConformanceResult } from "@sesame/core/testing";
 import { listenOnLoopback } from "@sesame/core/testing";
 import type Koa from "koa";
@@ -24,11 +25,17 @@ function send(ctx: Context, result: ConformanceResult): void {
   else if (result.body !== undefined) ctx.body = result.body;
 }
 
+/** Koa's options for the conformance app's proxy trust: `app.proxy`, and `app.maxIpsCount` for `n` proxies. */
+function proxyOptions(trustProxy: TrustProxy): { proxy: boolean; maxIpsCount: number } {
+  if (typeof trustProxy === "boolean") return { proxy: trustProxy, maxIpsCount: 0 };
+  return { proxy: trustProxy > 0, maxIpsCount: trustProxy };
+}
+
 /** The conformance app on a Koa module (3, or 2 through the `koa2` alias). */
 export function koaHarness(KoaClass: typeof Koa): AdapterHarness {
   return {
     start({ manager, routes, trustProxy }) {
-      const app = new KoaClass({ proxy: trustProxy });
+      const app = new KoaClass(proxyOptions(trustProxy));
       app.silent = true;
       const sessions = app.use(crossOriginProtection()).use(sessionMiddleware(manager));
       sessions.use(async (ctx) => {

@@ -387,7 +387,8 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
     await this.#write();
     const line = this.#cookieLine();
     if (line === null || !this.#engine.cookie.canWrite(this.#requestContext())) return null;
-    return { setCookie: await line, cacheControl: "no-store", vary: "Cookie" };
+    const setCookie = typeof line === "string" ? line : await line;
+    return { setCookie, cacheControl: "no-store", vary: "Cookie" };
   }
 
   /** The session cookie's line this response carries, if any. */
@@ -431,7 +432,8 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
 
   async #insert(current: Current): Promise<void> {
     const engine = this.#engine;
-    const id = await engine.hash(current.token!);
+    const hashed = engine.hash(current.token!);
+    const id = typeof hashed === "string" ? hashed : await hashed;
     await engine.store.create(id, current.record);
     current.id = id;
     this.#pending.inserted();

@@ -14,7 +14,8 @@ const CANONICAL_32_BYTES = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 export type RandomSource = (length: number) => Uint8Array;
 
 /** A fresh session token: 32 CSPRNG bytes as 43 characters of base64url. */
-export function generateToken(random: RandomSource = platform.randomBytes): string {
+export function generateToken(random?: RandomSource): string {
+  if (random === undefined) return platform.randomBase64Url(TOKEN_BYTES);
   const bytes = random(TOKEN_BYTES);
   if (bytes.length !== TOKEN_BYTES)
     throw new RangeError("The random source returned too few bytes.");
@@ -90,6 +91,6 @@ function verifyFrom(
 }
 
 /** A random opaque handle (16 bytes, base64url) that names a session in listings. */
-export function generateHandle(random: RandomSource = platform.randomBytes): string {
-  return platform.toBase64Url(random(16));
+export function generateHandle(random?: RandomSource): string {
+  return random === undefined ? platform.randomBase64Url(16) : platform.toBase64Url(random(16));
 }

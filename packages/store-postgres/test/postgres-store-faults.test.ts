@@ -1,4 +1,4 @@
-import type { SessionStore, StoredSession } from "@sesame/core";
+import type { StoredSession } from "@sesame/core";
 import { GuardedStore, SessionStoreError } from "@sesame/core";
 import { makeStoredSession, uniqueId } from "@sesame/core/testing";
 import pg from "pg";

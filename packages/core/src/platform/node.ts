@@ -89,6 +89,17 @@ export const platform: Platform = {
     poolOffset += length;
     return bytes;
   },
+  randomBase64Url(length) {
+    if (length > POOL_SIZE) return crypto.randomBytes(length).toString("base64url");
+    if (poolOffset + length > POOL_SIZE) {
+      crypto.randomFillSync(pool);
+      poolOffset = 0;
+    }
+    const text = pool.toString("base64url", poolOffset, poolOffset + length);
+    pool.fill(0, poolOffset, poolOffset + length);
+    poolOffset += length;
+    return text;
+  },
   timingSafeEqual(a, b) {
     const left = Buffer.from(a);
     const right = Buffer.from(b);

@@ -13,6 +13,8 @@ export interface Platform {
   timingSafeEqual(a: string, b: string): boolean;
   /** Unpadded base64url of `bytes`. */
   toBase64Url(bytes: Uint8Array): string;
+  /** `length` CSPRNG bytes as unpadded base64url, with no byte array handed out. */
+  randomBase64Url(length: number): string;
   /**
    * Whether one timer may serve every request's store deadline. Not on Workers, where a timer
    * dies with the request that set it, so each call there gets its own.

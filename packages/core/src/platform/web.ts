@@ -46,6 +46,9 @@ export const platform: Platform = {
   randomBytes(length) {
     return crypto.getRandomValues(new Uint8Array(length));
   },
+  randomBase64Url(length) {
+    return toBase64Url(crypto.getRandomValues(new Uint8Array(length)));
+  },
   timingSafeEqual(a, b) {
     if (a.length !== b.length) return false;
     let difference = 0;

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { TrustProxy } from "../forwarded.js";
 import { MemoryStore } from "../memory-store.js";
 import { SessionManager } from "../session-manager.js";
 import {
@@ -55,6 +56,23 @@ const CLEARED_ATTRIBUTES =
   "Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; Secure; HttpOnly; SameSite=Lax";
 /** Stack frames, as `at fn (file:1:2)`: never in a response body. */
 const STACK_FRAME = /at .*\(.*:\d+:\d+\)/;
+/**
+ * The client IP recorded without proxy trust: the loopback peer's address, or none where the
+ * server does not tell the app its peer (a bare `fetch` handler).
+ */
+const PEER_ADDRESS = /^(::ffff:)?127\.0\.0\.1$|^none$/;
+
+/**
+ * `X-Forwarded-For` as two appending proxies leave it: the client's own claim, the client's
+ * address (written by the outer proxy), the outer proxy's address (written by the inner one).
+ */
+const TWO_PROXIES_FORWARDED_FOR = "203.0.113.66, 198.51.100.7, 10.0.0.2";
+
+/** A POST with these header lines to the app a test started. */
+type Post = (
+  path: string,
+  headerLines: readonly (readonly [string, string])[],
+) => ReturnType<typeof sendRaw>;
 
 /** Cookie values that can never be a token: they must not reach the store. */
 const NOT_TOKENS: readonly (readonly [
@@ -118,6 +136,12 @@ function varies(reply: HttpReply): string[] {
   return (reply.headers.get("vary") ?? "").split(",").map((token) => token.trim().toLowerCase());
 }
 
+/** The client IP `POST /login-ip` answers: the one its new session recorded, or `"none"`. */
+function recordedIp(reply: { body: string }): string {
+  const { ip } = JSON.parse(reply.body) as { ip: string | null };
+  return ip ?? "none";
+}
+
 function expectGenericErrorBody(body: string): void {
   expect(body).not.toContain(INJECTED_FAULT_MESSAGE);
   expect(body).not.toContain("ECONNREFUSED");
@@ -130,8 +154,9 @@ function expectGenericErrorBody(body: string): void {
  * adapter's `harness` on a real socket) with a real HTTP client, and checks that the adapter
  * behaves exactly like every other one: cookie attributes, no writes for unchanged sessions,
  * rotation, logout (also racing a slow request), hostile cookies, store outages, cross-origin
- * refusals, cache headers, separate `Set-Cookie` lines, repeated `Cookie` lines, proxy trust, and
- * no session cookie left on an error or reply the app reuses across requests.
+ * refusals, cache headers, separate `Set-Cookie` lines, repeated `Cookie` lines, proxy trust
+ * (only the `X-Forwarded-*` entries the trusted proxies appended count, never the client's part),
+ * and no session cookie left on an error or reply the app reuses across requests.
  *
  * The suite builds the `SessionManager` itself, on a {@link FaultInjectingStore} over a
  * `MemoryStore`, with `storeTimeoutMs: 300`.
@@ -142,7 +167,8 @@ function expectGenericErrorBody(body: string): void {
  * describeAdapterConformance("Koa 3", {
  *   async start({ manager, routes, trustProxy }) {
  *     const app = new Koa();
- *     app.proxy = trustProxy;
+ *     app.proxy = trustProxy !== false && trustProxy !== 0;
+ *     if (typeof trustProxy === "number") app.maxIpsCount = trustProxy;
  *     app.use(crossOriginProtection()).use(sessionMiddleware(manager));
  *     // … mount `routes` …
  *     return listenOnLoopback(app.callback());
@@ -166,7 +192,7 @@ export function describeAdapterConformance(name: string, harness: AdapterHarness
       unhandled.push(reason);
     };
 
-    const start = async (trustProxy: boolean): Promise<ConformanceServer> => {
+    const start = async (trustProxy: TrustProxy): Promise<ConformanceServer> => {
       const started = await harness.start({
         manager,
         routes: createConformanceRoutes(latch, sharedError),
@@ -590,6 +616,100 @@ export function describeAdapterConformance(name: string, harness: AdapterHarness
         expect(reply.cookies[0]).toMatch(
           /^__Host-sid=[A-Za-z0-9_-]{43}; Path=\/; Secure; HttpOnly; SameSite=Lax$/,
         );
+      });
+    });
+
+    describe("behind proxies that append to X-Forwarded-*", () => {
+      const protoEntry = harness.forwardedProtoEntry ?? "outermost";
+      const otherHost = ["Host", "app.example"] as const;
+      /** Starts an app trusting `trustProxy`; resolves a function that POSTs to it. */
+      const behind = async (trustProxy: TrustProxy): Promise<Post> => {
+        const { url } = await start(trustProxy);
+        return (path, headerLines) => sendRaw(url, "POST", path, headerLines);
+      };
+
+      it("records the client IP the proxy wrote, not the one the client put first", async () => {
+        const post = await behind(true);
+        const reply = await post("/login-ip", [
+          otherHost,
+          ["X-Forwarded-For", "203.0.113.66, 198.51.100.7"],
+          ["X-Forwarded-Proto", "https"],
+        ]);
+        expect(recordedIp(reply)).toBe("198.51.100.7");
+        expect(setCookieLines(reply)).toHaveLength(1);
+      });
+
+      it("issues no cookie over plain HTTP when only the client's part of X-Forwarded-Proto says https", async () => {
+        const post = await behind(true);
+        const reply = await post("/login", [otherHost, ["X-Forwarded-Proto", "https, http"]]);
+        expect(reply.status).toBe(200);
+        expect(setCookieLines(reply)).toEqual([]);
+      });
+
+      it("reads several X-Forwarded-For and X-Forwarded-Proto lines as one list", async () => {
+        const post = await behind(true);
+        const forLines = await post("/login-ip", [
+          otherHost,
+          ["X-Forwarded-For", "203.0.113.66"],
+          ["X-Forwarded-For", "198.51.100.7"],
+          ["X-Forwarded-Proto", "https"],
+        ]);
+        expect(recordedIp(forLines)).toBe("198.51.100.7");
+        const protoLines = await post("/login", [
+          otherHost,
+          ["X-Forwarded-Proto", "https"],
+          ["X-Forwarded-Proto", "http"],
+        ]);
+        expect(setCookieLines(protoLines)).toEqual([]);
+      });
+
+      it.each([
+        [
+          "refuses a foreign Origin that matches only the client's part of X-Forwarded-Host",
+          "https://evil.example",
+          403,
+        ],
+        ["allows the Origin the proxy wrote in X-Forwarded-Host", "https://app.example", 200],
+      ])("%s", async (_label, origin, status) => {
+        const post = await behind(true);
+        const reply = await post("/login", [
+          ["Origin", origin],
+          ["X-Forwarded-Host", "evil.example, app.example"],
+          ["X-Forwarded-Proto", "https"],
+        ]);
+        expect(reply.status).toBe(status);
+      });
+
+      it("records the client IP the outermost of 2 trusted proxies wrote", async () => {
+        const post = await behind(2);
+        const reply = await post("/login-ip", [["X-Forwarded-For", TWO_PROXIES_FORWARDED_FOR]]);
+        expect(recordedIp(reply)).toBe("198.51.100.7");
+      });
+
+      it(`takes X-Forwarded-Proto from the ${protoEntry} of 2 trusted proxies, never from the client's part`, async () => {
+        const post = await behind(2);
+        const cookiesWhen = async (forwardedProto: string): Promise<string[]> => {
+          const reply = await post("/login", [
+            otherHost,
+            ["X-Forwarded-For", TWO_PROXIES_FORWARDED_FOR],
+            ["X-Forwarded-Proto", forwardedProto],
+          ]);
+          expect(reply.status).toBe(200);
+          return setCookieLines(reply);
+        };
+        const outermost = protoEntry === "outermost" ? 1 : 0;
+        expect(await cookiesWhen("http, https, http")).toHaveLength(outermost);
+        expect(await cookiesWhen("http, http, https")).toHaveLength(1 - outermost);
+        expect(await cookiesWhen("https, http, http")).toEqual([]);
+      });
+
+      it("records the peer's address, not X-Forwarded-For, without proxy trust", async () => {
+        const reply = await sendRaw(server.url, "POST", "/login-ip", [
+          ["X-Forwarded-For", "198.51.100.7"],
+          ["X-Forwarded-Proto", "https"],
+        ]);
+        expect(setCookieLines(reply)).toHaveLength(1);
+        expect(recordedIp(reply)).toMatch(PEER_ADDRESS);
       });
     });
   });

@@ -1,3 +1,4 @@
+import type { TrustProxy } from "../forwarded.js";
 import type { RequestSession } from "../request-session.js";
 import type { SessionManager } from "../session-manager.js";
 import type { ConformanceServer } from "./http-client.js";
@@ -76,11 +77,17 @@ export interface ConformanceApp {
   /** The routes to mount, after `crossOriginProtection()` and `sessionMiddleware(manager)`. */
   routes: readonly ConformanceRoute[];
   /**
-   * Whether to trust `X-Forwarded-*` headers from the loopback peer, through the framework's
-   * own proxy setting (Express `trust proxy`, Koa `app.proxy`, the Hono adapter's `trustProxy`,
-   * Fastify's `trustProxy`).
+   * Which `X-Forwarded-*` entries to trust, through the framework's own proxy setting:
+   *
+   * - `false`: none;
+   * - `true`: those of the loopback peer, the one proxy in front of the app (Express and Fastify
+   *   `"loopback"`, Koa `app.proxy = true`, the Hono adapter's `trustProxy: true`);
+   * - a number `n`: those of `n` proxies in front of the app, the loopback peer the nearest
+   *   (Express `app.set("trust proxy", n)`, Koa `app.proxy = true` with `app.maxIpsCount = n`,
+   *   the Hono adapter's `trustProxy: n`, Fastify's `trustProxy` as a function trusting the
+   *   loopback peer and the `n - 1` hops beyond it).
    */
-  trustProxy: boolean;
+  trustProxy: TrustProxy;
 }
 
 /**
@@ -99,7 +106,10 @@ export interface ConformanceApp {
  * ```ts
  * const harness: AdapterHarness = {
  *   async start({ manager, routes, trustProxy }) {
- *     const app = new Koa({ proxy: trustProxy });
+ *     const app = new Koa({
+ *       proxy: trustProxy !== false && trustProxy !== 0,
+ *       maxIpsCount: typeof trustProxy === "number" ? trustProxy : 0,
+ *     });
  *     // … crossOriginProtection(), sessionMiddleware(manager), the routes …
  *     return listenOnLoopback(app.callback());
  *   },
@@ -108,6 +118,14 @@ export interface ConformanceApp {
  */
 export interface AdapterHarness {
   start(app: ConformanceApp): Promise<ConformanceServer>;
+  /**
+   * Which `X-Forwarded-Proto` entry the adapter reads behind `n` trusted proxies:
+   * `"outermost"` (the default), the `n`-th from the right, the one it reads of
+   * `X-Forwarded-For`; or `"nearest"`, the rightmost whatever `n`, for an adapter that takes the
+   * scheme from its framework (Fastify's `request.protocol`). An entry left of every trusted
+   * proxy's, which the client wrote, never counts either way.
+   */
+  forwardedProtoEntry?: "outermost" | "nearest";
 }
 
 /**
@@ -226,7 +244,9 @@ function route(
 
 /**
  * The route table of the conformance app. `latch` holds `POST /slow-write` open;
- * `POST /shared-error` throws `sharedError` on every request.
+ * `POST /shared-error` throws `sharedError` on every request; `POST /login-ip` signs in and
+ * answers `{"ip": …}`, the client IP the new session recorded (`null` when the session was not
+ * stored, as over plain HTTP to another host).
  *
  * @example
  * ```ts
@@ -249,6 +269,12 @@ export function createConformanceRoutes(
       const userId = text(body, "userId", "alice");
       await session.create(userId);
       return { status: 200, body: { userId } };
+    }),
+    route("POST", "/login-ip", async (session) => {
+      await session.create("alice");
+      await session.save();
+      const [entry] = await session.listSessions();
+      return { status: 200, body: { ip: entry?.ip ?? null } };
     }),
     route("GET", "/me", async (session) =>
       session.userId === null
