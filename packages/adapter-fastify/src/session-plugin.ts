@@ -63,6 +63,29 @@ function attach(request: FastifyRequest, manager: object, session: RequestSessio
   request.session = session as RequestSession<FastifySessionData>;
 }
 
+/** A Fastify hook's `done`. */
+type Continue = (error?: Error | null, value?: unknown) => void;
+
+/**
+ * Goes on with Fastify's hook chain from a promise callback, with `next()`'s value, as Fastify
+ * does for an async hook: whatever `next()` or the rest of the reply throws (a body already
+ * used, a header Node refuses) becomes the reply's error instead of an unhandled rejection.
+ */
+function continueFrom(done: Continue, next: () => unknown = () => undefined): void {
+  let value: unknown;
+  try {
+    value = next();
+  } catch (error) {
+    done(error as Error);
+    return;
+  }
+  try {
+    done(null, value);
+  } catch (error) {
+    done(error as Error);
+  }
+}
+
 /** Answers a store failure with 503 before the app's error handlers; throws anything else on to them. */
 function answerStoreFailure(error: Error, _request: FastifyRequest, reply: FastifyReply): void {
   if (!isSessionStoreError(error)) throw error;
@@ -91,7 +114,7 @@ async function plugin<Data extends JsonData<Data>>(
     loaded.then(
       (session) => {
         attach(request, manager, session);
-        done();
+        continueFrom(done as Continue);
       },
       (error: Error) => {
         // No route means no route-level handler (a not-found handler has none): answer here.
@@ -107,11 +130,15 @@ async function plugin<Data extends JsonData<Data>>(
   // The one place this adapter writes: commit once (a second `onSend`, for an error reply,
   // finds nothing left to commit) and put the session's headers on this reply.
   fastify.addHook("onSend", (request, reply, payload, done) => {
-    const session = request.session as RequestSession<object> | null;
-    if (session === null || !session.needsCommit || storeFailed.has(request))
+    // The session this plugin loaded, even if the app replaced `request.session`.
+    const session = attachedSession(request, manager);
+    if (session === undefined || !session.needsCommit || storeFailed.has(request))
       return done(null, payload);
     session.commit().then(
-      (written) => done(null, written ? writeSessionHeaders(reply, payload, written) : payload),
+      (written) =>
+        continueFrom(done, () =>
+          written ? writeSessionHeaders(reply, payload, written) : payload,
+        ),
       (error: Error) => done(error),
     );
   });

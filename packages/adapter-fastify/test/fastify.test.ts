@@ -95,6 +95,49 @@ describe("sessionPlugin on Fastify", () => {
     expect(cached.headers.has("set-cookie")).toBe(false);
   });
 
+  it("answers 500, and goes on serving, when the reply cannot be written after the commit (a header Node refuses)", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const { app } = await appWith();
+      app.post("/bad-header", async (request, reply) => {
+        await request.session.create("alice");
+        reply.header("x-note", "line\nbreak");
+        return { ok: true };
+      });
+      await app.listen({ port: 0, host: "127.0.0.1" });
+      const { port } = app.server.address() as { port: number };
+      const base = `http://127.0.0.1:${port}`;
+      const bad = await fetch(`${base}/bad-header`, {
+        method: "POST",
+        signal: AbortSignal.timeout(5_000),
+      });
+      expect(bad.status).toBe(500);
+      await bad.arrayBuffer();
+      const login = await fetch(`${base}/login`, { method: "POST" });
+      expect(login.status).toBe(200);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+      await app.close();
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
+
+  it("commits the session it loaded even when the app replaced request.session", async () => {
+    const { app } = await appWith();
+    app.post("/logout", async (request) => {
+      await request.session.destroy();
+      (request as { session: unknown }).session = null;
+      return { ok: true };
+    });
+    const cookie = await signIn(app);
+    const reply = await app.inject({ method: "POST", url: "/logout", headers: { cookie } });
+    expect(reply.statusCode).toBe(200);
+    expect(String(reply.headers["set-cookie"])).toMatch(/^__Host-sid=;.*Max-Age=0/);
+  });
+
   it("keeps the route's Vary and adds Cookie once", async () => {
     const { app } = await appWith();
     app.post("/vary", async (request, reply) => {

@@ -143,13 +143,14 @@ async function run<Data extends JsonData<Data>>(
 
 /** The request's context for core: asked for only when the session writes. */
 function requestContext(c: Context, trustProxy: number): RequestContext {
-  const incoming = nodeRequestOf(c.env);
-  if (incoming === undefined) return contextFromRequest(c.req.raw, { trustProxy });
-  const { headers } = incoming;
-  const context = contextFromHeaders((name) => headerText(headers[name]), c.req.url, {
-    trustProxy,
-  });
-  context.ip ??= incoming.socket?.remoteAddress;
+  const incoming = untouchedIncomingOf(c);
+  const context =
+    incoming === undefined
+      ? contextFromRequest(c.req.raw, { trustProxy })
+      : contextFromHeaders((name) => headerText(incoming.headers[name]), c.req.url, {
+          trustProxy,
+        });
+  context.ip ??= nodeRequestOf(c.env)?.socket?.remoteAddress;
   return context;
 }
 
@@ -164,8 +165,27 @@ function headerText(value: string | string[] | undefined): string | undefined {
  * lines with "; " as it does for Express, Koa and Fastify.
  */
 function cookieHeaderOf(c: Context): string | null | undefined {
-  const incoming = nodeRequestOf(c.env);
+  const incoming = untouchedIncomingOf(c);
   return incoming === undefined ? c.req.raw.headers.get("cookie") : incoming.headers.cookie;
+}
+
+/**
+ * Node's request, when its headers are still those of the request being handled: `c.req.raw` is
+ * @hono/node-server's own light request over it (under its symbol named `incomingKey`), and its
+ * Fetch headers were never built (after which the app may have changed them). A request the app
+ * made itself, or passed on with `c.env`, is read through its Fetch headers.
+ */
+function untouchedIncomingOf(c: Context): IncomingMessage | undefined {
+  const incoming = nodeRequestOf(c.env);
+  if (incoming === undefined) return undefined;
+  const raw = c.req.raw as unknown as Record<symbol, unknown>;
+  let own = false;
+  for (const symbol of Object.getOwnPropertySymbols(raw)) {
+    const name = symbol.description;
+    if (name === "headersKey" || name === "requestCache") return undefined;
+    if (name === "incomingKey") own = raw[symbol] === incoming;
+  }
+  return own ? incoming : undefined;
 }
 
 /**
@@ -229,7 +249,10 @@ function sesameAnswerOf(error: unknown): { status: ContentfulStatusCode; code: s
 }
 
 /** The client address @hono/node-server exposes as `c.env.incoming`, when it does. */
-/** Node's request, where `@hono/node-server` passes it (`c.env.incoming`, beside `outgoing`). */
+/**
+ * Node's request, where `@hono/node-server` passes it (`c.env.incoming`, beside `outgoing`): the
+ * socket's address. Its headers are read only through {@link untouchedIncomingOf}.
+ */
 function nodeRequestOf(env: unknown): IncomingMessage | undefined {
   const { incoming, outgoing } = (env ?? {}) as { incoming?: unknown; outgoing?: unknown };
   if (typeof incoming !== "object" || incoming === null || typeof outgoing !== "object")

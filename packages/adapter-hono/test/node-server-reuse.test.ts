@@ -91,3 +91,43 @@ describe("Hono on @hono/node-server, session headers on a light Response", () =>
     expect(text.headers.get("vary")).toBe("Cookie");
   });
 });
+
+describe("Hono on @hono/node-server, a request the app changed", () => {
+  it("reads the Cookie header the app left, not Node's original one", async () => {
+    const manager = new SessionManager({ store: new MemoryStore() });
+    const inner = new Hono<SessionEnv>();
+    inner.use(sessionMiddleware(manager));
+    inner.post("/login", async (c) => {
+      await c.get("session").create("alice");
+      return c.json({ ok: true });
+    });
+    inner.get("/who", (c) => c.json({ userId: c.get("session").userId }));
+    const outer = new Hono();
+    // Passes the request on without its cookies, with Node's request still in c.env.
+    outer.get("/stripped/who", (c) => {
+      const headers = new Headers(c.req.raw.headers);
+      headers.delete("cookie");
+      return inner.fetch(new Request(new URL("/who", c.req.url), { headers }), c.env);
+    });
+    // Deletes the cookie from the request's own headers, then goes on.
+    outer.use("/edited/*", async (c, next) => {
+      c.req.raw.headers.delete("cookie");
+      await next();
+    });
+    outer.get("/edited/who", (c) =>
+      inner.fetch(new Request(new URL("/who", c.req.url), c.req.raw), c.env),
+    );
+    outer.all("*", (c) => inner.fetch(c.req.raw, c.env));
+    const server = await listenOnLoopback(getRequestListener(outer.fetch));
+    servers.push(server);
+
+    const login = await sendRequest(server.url, "POST", "/login");
+    const cookie = login.setCookies[0]!.split(";")[0]!;
+    const direct = await sendRequest(server.url, "GET", "/who", { cookie });
+    expect(JSON.parse(direct.body)).toEqual({ userId: "alice" });
+    for (const path of ["/stripped/who", "/edited/who"]) {
+      const reply = await sendRequest(server.url, "GET", path, { cookie });
+      expect(JSON.parse(reply.body), path).toEqual({ userId: null });
+    }
+  });
+});

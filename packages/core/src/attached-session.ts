@@ -28,7 +28,12 @@ type Carrier = { [ATTACHED]?: Attached };
  * ```
  */
 export function attachSession(request: object, manager: object, session: object): void {
-  (request as Carrier)[ATTACHED] = { manager, session };
+  // Not enumerable: a copy of the request (`{ ...req }`) does not carry the session along.
+  Object.defineProperty(request, ATTACHED, {
+    value: { manager, session },
+    writable: true,
+    configurable: true,
+  });
 }
 
 /**

@@ -39,7 +39,8 @@ export function contextFromRequest(
  *
  * @example
  * ```ts
- * // Node's IncomingMessage, behind one proxy
+ * // Node's IncomingMessage, behind one proxy; the URL must be absolute (scheme and host)
+ * const url = `http://${req.headers.host}${req.url}`;
  * const context = contextFromHeaders((name) => req.headers[name] as string | undefined, url, { trustProxy: true });
  * ```
  */

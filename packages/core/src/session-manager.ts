@@ -66,7 +66,9 @@ export class SessionManager<
    * request without a session that refuses to write).
    *
    * The session comes at once, not as a promise, when nothing had to wait: no cookie, or a
-   * synchronous store (`MemoryStore`, `SqliteStore`) on `node:crypto`. `await` takes either.
+   * synchronous store (`MemoryStore`, `SqliteStore`) on `node:crypto`, without a `schema` (its
+   * validation may be asynchronous) and not through a renewed token's grace window. `await`
+   * takes either; `.then()` needs `Promise.resolve(manager.load(…))`.
    * `context` may be a function: it is then called only if the session writes a cookie or
    * creates a session, so a read pays nothing for the request's host, scheme or client IP.
    *
@@ -91,7 +93,7 @@ export class SessionManager<
     try {
       loaded = resolveSession(engine, values[0]!);
     } catch (error) {
-      return Promise.reject(error);
+      loaded = Promise.reject(error);
     }
     if (!isPromiseLike(loaded)) return new RequestSession(engine, context, loaded);
     return Promise.resolve(loaded).then(

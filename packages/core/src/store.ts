@@ -111,7 +111,7 @@ export interface SessionStore {
    * call cannot hang. A failure may be thrown or rejected.
    */
   get(id: string): Awaitable<StoredSession | null>;
-  /** Writes a new record. It must be readable by `get` once the promise resolves. */
+  /** Writes a new record. It must be readable by `get` once the call has answered. */
   create(id: string, record: StoredSession): Awaitable<void>;
   /** Compare-and-set; see the interface docs. Resolves whether the record was replaced. */
   update(id: string, record: StoredSession, expectedVersion: number): Awaitable<boolean>;
