@@ -6,9 +6,12 @@ import type { PendingChanges } from "./session-writes.js";
  * clear it, or leave it as the client has it). Each change of a request's session is one method
  * here; a due renewal is the only duty that depends on the clock, and the session checks it.
  */
+/** The patch of a request that changed no key: one shared, never written, map. */
+const NO_CHANGES: ReadonlyMap<string, unknown> = new Map();
+
 export class PendingCommit {
-  /** Keys set to a value, or removed, since the session was last stored. */
-  patch = new Map<string, unknown>();
+  /** Keys set to a value, or removed, since the session was last stored (made on first change). */
+  #patch: Map<string, unknown> | null = null;
   /** A new session, not in the store yet. */
   isNew = false;
   /** The idle expiry slides forward at commit. */
@@ -22,6 +25,16 @@ export class PendingCommit {
 
   constructor(carriedCookie: boolean) {
     this.#carriedCookie = carriedCookie;
+  }
+
+  /** Keys set to a value, or removed, since the session was last stored. */
+  get patch(): ReadonlyMap<string, unknown> {
+    return this.#patch ?? NO_CHANGES;
+  }
+
+  /** Records that `key` was set to `value` (or removed, with `REMOVED`). */
+  change(key: string, value: unknown): void {
+    (this.#patch ??= new Map()).set(key, value);
   }
 
   /** Whether the commit owes anything besides a due renewal. */
@@ -38,20 +51,20 @@ export class PendingCommit {
   started(): void {
     this.isNew = true;
     this.touch = false;
-    this.patch = new Map();
+    this.#patch = null;
     this.cookie = "set";
   }
 
   /** The new session is in the store. */
   inserted(): void {
     this.isNew = false;
-    this.patch = new Map();
+    this.#patch = null;
   }
 
   /** A write landed; with `newToken` the session moved to a token the client lacks. */
   saved(newToken: boolean): void {
     if (newToken) this.cookie = "set";
-    this.patch = new Map();
+    this.#patch = null;
     this.touch = false;
   }
 
@@ -59,7 +72,7 @@ export class PendingCommit {
   forgotten(): void {
     this.isNew = false;
     this.touch = false;
-    this.patch = new Map();
+    this.#patch = null;
     this.cookie = this.#carriedCookie ? "clear" : null;
   }
 

@@ -210,7 +210,7 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
     else next[key] = value;
     current.record = { ...current.record, data: this.#engine.serializeData(next) };
     current.data = next;
-    this.#pending.patch.set(key, value);
+    this.#pending.change(key, value);
     this.#changed();
   }
 
