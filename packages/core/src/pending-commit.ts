@@ -34,7 +34,8 @@ export class PendingCommit {
 
   /** Records that `key` was set to `value` (or removed, with `REMOVED`). */
   change(key: string, value: unknown): void {
-    (this.#patch ??= new Map()).set(key, value);
+    this.#patch ??= new Map();
+    this.#patch.set(key, value);
   }
 
   /** Whether the commit owes anything besides a due renewal. */
