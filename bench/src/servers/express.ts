@@ -5,7 +5,7 @@
  * @module
  */
 import { createRequire } from "node:module";
-import { SessionManager, type SessionStore } from "@sesame/core";
+import type { SessionManager, SessionStore } from "@sesame/core";
 import { getSession, sessionMiddleware } from "@sesame/express";
 import express, { type Express, type Request, type RequestHandler } from "express";
 import { connectRedis, deleteKeysWithPrefix, redisUrl } from "../redis.js";
@@ -23,7 +23,7 @@ import {
   requireEnv,
   type StoreCalls,
 } from "./host.js";
-import { countedMemoryStore, countedRedisStore } from "./sesame-stores.js";
+import { benchManager, countedMemoryStore, countedRedisStore } from "./sesame-stores.js";
 
 /** What a session library does for the three routes, however it spells it. */
 interface SessionOps {
@@ -89,12 +89,7 @@ function sesameVariant(
 ): HostedVariant {
   const calls: StoreCalls = {};
   const manager = (app: "m" | "t"): SessionManager<BenchData> =>
-    new SessionManager<BenchData>({
-      store: stores(calls, app),
-      idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS,
-      ...(signed ? { secrets: [BENCH_SECRET] } : {}),
-      ...(app === "t" ? { touchIntervalSeconds: 0 } : {}),
-    });
+    benchManager(stores(calls, app), { signed, touch: app === "t" });
   return {
     storeCalls: calls,
     build: () => ({ main: sesameApp("", manager("m")), touch: sesameApp("/t", manager("t")) }),

@@ -7,7 +7,6 @@
 import type { RequestListener } from "node:http";
 import { createRequire } from "node:module";
 import fastifyCookie from "@fastify/cookie";
-import { SessionManager } from "@sesame/core";
 import { sessionPlugin } from "@sesame/fastify";
 import Fastify, {
   type FastifyInstance,
@@ -16,7 +15,6 @@ import Fastify, {
 } from "fastify";
 import {
   BENCH_SECRET,
-  type BenchData,
   bareUserId,
   countCalls,
   type HostedVariant,
@@ -28,7 +26,7 @@ import {
   requireEnv,
   type StoreCalls,
 } from "./host.js";
-import { countedMemoryStore } from "./sesame-stores.js";
+import { benchManager, countedMemoryStore } from "./sesame-stores.js";
 
 /** Registers a session library's plugins on the scope the routes are declared in. */
 type Plugins = (app: FastifyInstance) => Promise<void>;
@@ -105,12 +103,7 @@ const sesameOps: SessionOps = {
 function sesameVariant(signed: boolean): HostedVariant {
   const calls: StoreCalls = {};
   const plugins = (touch: boolean): Plugins => {
-    const manager = new SessionManager<BenchData>({
-      store: countedMemoryStore(calls),
-      idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS,
-      ...(signed ? { secrets: [BENCH_SECRET] } : {}),
-      ...(touch ? { touchIntervalSeconds: 0 } : {}),
-    });
+    const manager = benchManager(countedMemoryStore(calls), { signed, touch });
     return async (app) => {
       await app.register(sessionPlugin, { manager });
     };

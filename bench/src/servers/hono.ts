@@ -7,7 +7,6 @@
 import type { RequestListener } from "node:http";
 import { getRequestListener } from "@hono/node-server";
 import { type SessionEnv, useSession, useSessionStorage } from "@hono/session";
-import { SessionManager } from "@sesame/core";
 import { type SessionEnv as SesameEnv, sessionMiddleware } from "@sesame/hono";
 import { type Context, type Env, Hono, type MiddlewareHandler } from "hono";
 import { sessionMiddleware as honoSessions, MemoryStore, type Session } from "hono-sessions";
@@ -27,7 +26,7 @@ import {
   requireEnv,
   type StoreCalls,
 } from "./host.js";
-import { countedMemoryStore } from "./sesame-stores.js";
+import { benchManager, countedMemoryStore } from "./sesame-stores.js";
 
 /** What a session library does for the three routes, however it spells it. */
 interface SessionOps<E extends Env> {
@@ -84,14 +83,7 @@ const sesameOps: SessionOps<SesameEnv<BenchData>> = {
 function sesameVariant(signed: boolean): HostedVariant {
   const calls: StoreCalls = {};
   const middleware = (touch: boolean): MiddlewareHandler<SesameEnv<BenchData>>[] => [
-    sessionMiddleware(
-      new SessionManager<BenchData>({
-        store: countedMemoryStore(calls),
-        idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS,
-        ...(signed ? { secrets: [BENCH_SECRET] } : {}),
-        ...(touch ? { touchIntervalSeconds: 0 } : {}),
-      }),
-    ),
+    sessionMiddleware(benchManager(countedMemoryStore(calls), { signed, touch })),
   ];
   return {
     storeCalls: calls,

@@ -4,7 +4,6 @@
  * @module
  */
 import type { RequestListener } from "node:http";
-import { SessionManager } from "@sesame/core";
 import { type SessionContext, sessionMiddleware } from "@sesame/koa";
 import Koa, {
   type DefaultContext,
@@ -28,7 +27,7 @@ import {
   requireEnv,
   type StoreCalls,
 } from "./host.js";
-import { countedMemoryStore } from "./sesame-stores.js";
+import { benchManager, countedMemoryStore } from "./sesame-stores.js";
 
 type KoaContext<C> = ParameterizedContext<DefaultState, C>;
 
@@ -102,14 +101,7 @@ function sesameVariant(signed: boolean): HostedVariant {
   const calls: StoreCalls = {};
   const middleware =
     (touch: boolean) => (): Middleware<DefaultState, SessionContext<BenchData>>[] => [
-      sessionMiddleware(
-        new SessionManager<BenchData>({
-          store: countedMemoryStore(calls),
-          idleTimeoutSeconds: IDLE_TIMEOUT_SECONDS,
-          ...(signed ? { secrets: [BENCH_SECRET] } : {}),
-          ...(touch ? { touchIntervalSeconds: 0 } : {}),
-        }),
-      ),
+      sessionMiddleware(benchManager(countedMemoryStore(calls), { signed, touch })),
     ];
   return {
     storeCalls: calls,

@@ -21,9 +21,12 @@ describe("tokens", () => {
     const random = vi.spyOn(Math, "random").mockImplementation(() => {
       throw new Error("Math.random must not be used");
     });
-    const source = vi.fn((length: number) => nodePlatform.randomBytes(length));
+    const source = vi.fn((length: number) => crypto.getRandomValues(new Uint8Array(length)));
     const { client } = setup({ randomBytes: source });
     for (let index = 0; index < 50; index++) await client().login("alice");
+    // Without a source of its own, the manager draws from the platform's pool.
+    const platformDefault = setup().client;
+    for (let index = 0; index < 50; index++) await platformDefault().login("alice");
     expect(random).not.toHaveBeenCalled();
     expect(source).toHaveBeenCalled();
     expect(source.mock.calls.every(([length]) => length === 32 || length === 16)).toBe(true);
@@ -77,7 +80,9 @@ describe("platform primitives (known answers, node and web alike)", () => {
     expect(platform.timingSafeEqual("abc", "abc")).toBe(true);
     expect(platform.timingSafeEqual("abc", "abd")).toBe(false);
     expect(platform.timingSafeEqual("abc", "abcd")).toBe(false);
-    expect(platform.randomBytes(32)).toHaveLength(32);
+    expect(platform.randomBase64Url(32)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(platform.randomBase64Url(16)).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(platform.randomBase64Url(8192)).toHaveLength(10_923);
   });
 
   it("node and web agree on every input", async () => {

@@ -78,17 +78,6 @@ function hmacFor(key: Uint8Array): OneShotHmac {
 export const platform: Platform = {
   sha256Hex: (text) => sha256(text, "hex"),
   hmacSha256: (key, message) => hmacFor(key).sign(message),
-  randomBytes(length) {
-    if (length > POOL_SIZE) return crypto.randomBytes(length);
-    if (poolOffset + length > POOL_SIZE) {
-      crypto.randomFillSync(pool);
-      poolOffset = 0;
-    }
-    const bytes = Uint8Array.prototype.slice.call(pool, poolOffset, poolOffset + length);
-    pool.fill(0, poolOffset, poolOffset + length);
-    poolOffset += length;
-    return bytes;
-  },
   randomBase64Url(length) {
     if (length > POOL_SIZE) return crypto.randomBytes(length).toString("base64url");
     if (poolOffset + length > POOL_SIZE) {

@@ -7,8 +7,6 @@ export interface Platform {
   sha256Hex(text: string): string | Promise<string>;
   /** HMAC-SHA-256 of a UTF-8 message under `key`, as unpadded base64url. */
   hmacSha256(key: Uint8Array, message: string): string | Promise<string>;
-  /** `length` bytes from the platform CSPRNG. */
-  randomBytes(length: number): Uint8Array;
   /** Constant-time equality of two strings of equal length (unequal lengths are unequal). */
   timingSafeEqual(a: string, b: string): boolean;
   /** Unpadded base64url of `bytes`. */

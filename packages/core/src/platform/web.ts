@@ -43,9 +43,6 @@ export const platform: Platform = {
     );
     return toBase64Url(new Uint8Array(signature));
   },
-  randomBytes(length) {
-    return crypto.getRandomValues(new Uint8Array(length));
-  },
   randomBase64Url(length) {
     return toBase64Url(crypto.getRandomValues(new Uint8Array(length)));
   },
