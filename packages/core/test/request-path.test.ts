@@ -155,16 +155,23 @@ describe("known cookie values", () => {
 describe("GuardedStore.lookup", () => {
   const record: StoredSession = makeStoredSession(Date.now(), { userId: "alice" });
 
-  it("answers a synchronous store at once and reports the call", () => {
+  it("answers a synchronous store at once and reports the call", async () => {
     const calls: StoreCall[] = [];
     const memory = new MemoryStore();
     const guarded = new GuardedStore(memory, { onCall: (call) => calls.push(call) });
-    void memory.create("id-1", record);
+    await guarded.create("id-1", record);
     expect(guarded.lookup("id-1")).toEqual(record);
     expect(guarded.lookup("id-2")).toBeNull();
+    expect(await guarded.update("id-1", { ...record, data: '{"n":1}' }, 1)).toBe(true);
+    expect(await guarded.get("id-1")).toMatchObject({ data: '{"n":1}', version: 2 });
+    await guarded.delete("id-1");
     expect(calls.map(({ op, ok }) => ({ op, ok }))).toEqual([
+      { op: "create", ok: true },
       { op: "get", ok: true },
       { op: "get", ok: true },
+      { op: "update", ok: true },
+      { op: "get", ok: true },
+      { op: "delete", ok: true },
     ]);
   });
 
