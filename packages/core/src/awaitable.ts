@@ -21,3 +21,16 @@ export function isPromiseLike<T>(value: Awaitable<T>): value is PromiseLike<T> {
 export function andThen<T, R>(value: Awaitable<T>, next: (value: T) => Awaitable<R>): Awaitable<R> {
   return isPromiseLike(value) ? Promise.resolve(value).then(next) : next(value);
 }
+
+/**
+ * A promise of what `run` answers, at once or later; a throw becomes a rejection. The one
+ * promise an asynchronous API hands out, however many steps answered at once.
+ */
+export function promiseOf<T>(run: () => Awaitable<T>): Promise<T> {
+  try {
+    const value = run();
+    return value instanceof Promise ? value : Promise.resolve(value);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}

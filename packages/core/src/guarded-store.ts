@@ -105,7 +105,12 @@ export class GuardedStore implements SessionStore {
   }
 
   create(id: string, record: StoredSession): Promise<void> {
-    return settled(this.#now("create", false, () => this.inner.create(id, record)));
+    return settled(this.insert(id, record));
+  }
+
+  /** {@link create}, answered at once when the store answers at once (as {@link lookup} does). */
+  insert(id: string, record: StoredSession): Awaitable<void> {
+    return this.#now("create", false, () => this.inner.create(id, record));
   }
 
   update(id: string, record: StoredSession, expectedVersion: number): Promise<boolean> {

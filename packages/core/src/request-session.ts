@@ -1,3 +1,4 @@
+import { type Awaitable, andThen, promiseOf } from "./awaitable.js";
 import {
   NoSessionError,
   ReauthRequiredError,
@@ -49,6 +50,9 @@ export interface SessionInfo {
   absoluteExpiresAt: number;
   persistent: boolean;
 }
+
+/** The commit of a request already committed: nothing more to send. */
+const NO_HEADERS: Promise<null> = Promise.resolve(null);
 
 interface Current {
   /** Store key; `null` until a new session is saved. */
@@ -218,16 +222,22 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
    * Signs `userId` in with a brand-new session. Any session the request carried is destroyed
    * first (no fixation); only keys listed in `carryOver` survive into the new one.
    */
-  async create(userId: string, options: CreateSessionOptions<Data> = {}): Promise<void> {
-    this.#usable("Creating a session");
-    if (typeof userId !== "string" || userId.length === 0)
-      throw new TypeError("userId must be a non-empty string.");
-    const carried: SessionData = {};
-    for (const key of options.carryOver ?? []) {
-      if (this.#current !== null && Object.hasOwn(this.#current.data, key))
-        carried[key] = this.#current.data[key];
-    }
-    await this.#dropCurrent();
+  create(userId: string, options: CreateSessionOptions<Data> = {}): Promise<void> {
+    return promiseOf(() => {
+      this.#usable("Creating a session");
+      if (typeof userId !== "string" || userId.length === 0)
+        throw new TypeError("userId must be a non-empty string.");
+      const carried: SessionData = {};
+      for (const key of options.carryOver ?? []) {
+        if (this.#current !== null && Object.hasOwn(this.#current.data, key))
+          carried[key] = this.#current.data[key];
+      }
+      return andThen(this.#dropCurrent(), () => this.#signIn(userId, options, carried));
+    });
+  }
+
+  /** Starts the new session of {@link create}, once the one it replaces is gone. */
+  #signIn(userId: string, options: CreateSessionOptions<Data>, carried: SessionData): void {
     for (const key of Object.keys(options.data ?? {})) this.#engine.checkKey(key);
     const data: SessionData = { ...carried, ...options.data };
     const current = this.#startNew(userId, options.persistent ?? false, this.#engine.now());
@@ -322,16 +332,18 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
     this.#changed();
   }
 
-  /** The store write pending for this request, if any. */
-  async #write(): Promise<void> {
+  /** The store write pending for this request, if any: at once when the store answers at once. */
+  #write(): Awaitable<void> {
     const current = this.#current;
     if (current === null || this.#degraded !== null) return;
+    if (!this.#pending.isNew) return this.#writeStored(current);
+    if (this.#engine.cookie.canWrite(this.#requestContext())) return this.#insert(current);
+  }
+
+  /** Saves the changes, touch or due renewal of a session already in the store. */
+  async #writeStored(current: Current): Promise<void> {
     const engine = this.#engine;
     const pending = this.#pending;
-    if (pending.isNew) {
-      if (engine.cookie.canWrite(this.#requestContext())) await this.#insert(current);
-      return;
-    }
     const held = this.#held(current);
     if (held.token !== null && engine.isRenewalDue(held.record, engine.now())) {
       this.#settle(await replaceToken(engine, held, pending.changes, "renewal"));
@@ -381,14 +393,18 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
    * `null` when there is no cookie to write. Idempotent: a second call answers `null`. Changes
    * from the moment it starts throw: the write is already on its way to the store.
    */
-  async commit(): Promise<SessionHeaders | null> {
-    if (this.#pending.committed) return null;
-    this.#pending.committed = true;
-    await this.#write();
+  commit(): Promise<SessionHeaders | null> {
+    const pending = this.#pending;
+    if (pending.committed) return NO_HEADERS;
+    pending.committed = true;
+    return promiseOf(() => andThen(this.#write(), () => this.#headers()));
+  }
+
+  /** What the response carries once the store write is done: the cookie line and its headers. */
+  #headers(): Awaitable<SessionHeaders | null> {
     const line = this.#cookieLine();
     if (line === null || !this.#engine.cookie.canWrite(this.#requestContext())) return null;
-    const setCookie = typeof line === "string" ? line : await line;
-    return { setCookie, cacheControl: "no-store", vary: "Cookie" };
+    return andThen(line, (setCookie) => ({ setCookie, cacheControl: "no-store", vary: "Cookie" }));
   }
 
   /** The session cookie's line this response carries, if any. */
@@ -430,18 +446,30 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
     return current;
   }
 
-  async #insert(current: Current): Promise<void> {
+  /** Inserts the new session; at once when hashing and the store answer at once. */
+  #insert(current: Current): Awaitable<void> {
     const engine = this.#engine;
-    const hashed = engine.hash(current.token!);
-    const id = typeof hashed === "string" ? hashed : await hashed;
-    await engine.store.create(id, current.record);
+    return andThen(engine.hash(current.token!), (id) =>
+      andThen(engine.store.insert(id, current.record), () => this.#inserted(current, id)),
+    );
+  }
+
+  /** The new session is stored under `id`: announce it, then hold the user to their limit. */
+  #inserted(current: Current, id: string): Awaitable<void> {
+    const engine = this.#engine;
     current.id = id;
     this.#pending.inserted();
     const { handle, userId } = current.record;
     engine.emit({ type: "created", at: engine.now(), handle, userId });
     if (userId === null) return;
+    const kept = enforceSessionLimit(engine, userId, id);
+    if (kept !== true) return this.#limited(kept);
+  }
+
+  /** Takes in the session limit's verdict on the new session: evicted, or refused. */
+  async #limited(kept: Awaitable<boolean>): Promise<void> {
     try {
-      if (!(await enforceSessionLimit(engine, userId, id))) this.#forget();
+      if (!(await kept)) this.#forget();
     } catch (error) {
       if (error instanceof SessionLimitError) {
         this.#forget();
@@ -470,14 +498,19 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
     this.#pending.saved(newToken);
   }
 
-  async #dropCurrent(): Promise<void> {
+  /** Destroys the request's stored session, if any (a promise then), and leaves it. */
+  #dropCurrent(): Awaitable<void> {
     const current = this.#current;
-    if (current === null) return;
-    if (current.id !== null && !this.#pending.isNew) {
-      await destroySession(this.#engine, current.id);
-      const { handle, userId } = current.record;
-      this.#engine.emit({ type: "destroyed", at: this.#engine.now(), handle, userId });
+    if (current !== null && current.id !== null && !this.#pending.isNew) {
+      return this.#destroyStored(current, current.id);
     }
+    this.#forget();
+  }
+
+  async #destroyStored(current: Current, id: string): Promise<void> {
+    await destroySession(this.#engine, id);
+    const { handle, userId } = current.record;
+    this.#engine.emit({ type: "destroyed", at: this.#engine.now(), handle, userId });
     this.#forget();
   }
 

@@ -1,3 +1,4 @@
+import type { Awaitable } from "./awaitable.js";
 import { SessionLimitError } from "./errors.js";
 import { holdsSession } from "./forwarding.js";
 import type { SessionEngine } from "./session-engine.js";
@@ -118,14 +119,23 @@ export async function revokeUserSessions(
  * evicted session is destroyed record by record (claimed first, its successor followed), so a
  * rotation in flight cannot keep it alive. Resolves whether `id` itself survived. With the
  * `reject` policy, a login over the limit is deleted and rejected with `SessionLimitError`.
+ * Without a limit it answers `true` at once.
  */
-export async function enforceSessionLimit(
+export function enforceSessionLimit(
   engine: SessionEngine<object>,
   userId: string,
   id: string,
-): Promise<boolean> {
+): Awaitable<boolean> {
   const limit = engine.options.maxSessionsPerUser;
-  if (limit === null) return true;
+  return limit === null ? true : enforceLimit(engine, userId, id, limit);
+}
+
+async function enforceLimit(
+  engine: SessionEngine<object>,
+  userId: string,
+  id: string,
+  limit: number,
+): Promise<boolean> {
   const sessions = await sessionsByHandle(engine, userId);
   if (sessions.length <= limit) return true;
   sessions.sort(

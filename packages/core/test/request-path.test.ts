@@ -83,6 +83,52 @@ describe("a read on a synchronous store and node:crypto", () => {
   });
 });
 
+describe("a login on a synchronous store and node:crypto", () => {
+  it("signs the user in as create() is called, and stores the session within commit()", async () => {
+    const store = new MemoryStore();
+    const manager = new SessionManager({ store, secrets: [SECRET] });
+    const session = await manager.load(undefined, CONTEXT);
+    const created = session.create("alice", { data: { theme: "dark" } });
+    expect(session.userId).toBe("alice");
+    expect(session.get("theme")).toBe("dark");
+    await created;
+    expect(store.size).toBe(0);
+    const headers = await session.commit();
+    expect(store.size).toBe(1);
+    expect(headers?.setCookie).toMatch(/^__Host-sid=[\w-]{43}\.[\w-]{43}; /);
+    expect(await session.commit()).toBeNull();
+  });
+
+  it("still rejects, never throws, for a bad user id or a store that fails the insert", async () => {
+    const failing = Object.assign(Object.create(new MemoryStore()) as MemoryStore, {
+      create() {
+        throw new Error("disk full");
+      },
+    });
+    const manager = new SessionManager({ store: failing, storeRetries: 0 });
+    const session = await manager.load(undefined, CONTEXT);
+    const refused = session.create("");
+    expect(refused).toBeInstanceOf(Promise);
+    await expect(refused).rejects.toThrow(TypeError);
+    await session.create("alice");
+    const committed = session.commit();
+    expect(committed).toBeInstanceOf(Promise);
+    await expect(committed).rejects.toMatchObject({ code: "store_unavailable" });
+  });
+
+  it("replaces a stored session only once it is destroyed, and answers at once without one", async () => {
+    const manager = new SessionManager({ store: new MemoryStore() });
+    const header = await signIn(manager, "alice");
+    const session = await manager.load(header, CONTEXT);
+    const created = session.create("bob");
+    expect(session.userId).toBe("alice");
+    await created;
+    expect(session.userId).toBe("bob");
+    await session.commit();
+    expect((await manager.load(header, CONTEXT)).userId).toBeNull();
+  });
+});
+
 describe("known cookie values", () => {
   it("verify a signed value's MAC once, then know it", async () => {
     const manager = new SessionManager({ store: new MemoryStore(), secrets: [SECRET] });
