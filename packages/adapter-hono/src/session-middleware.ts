@@ -131,7 +131,12 @@ async function run<Data extends JsonData<Data>>(
   attachSession(c, manager, session);
   await next();
   if (isStoreError(c.error) || !session.needsCommit) return;
-  const written = await session.commit().catch(rethrow);
+  let written: SessionHeaders | null;
+  try {
+    written = await session.commit();
+  } catch (error) {
+    rethrow(error);
+  }
   if (written === null) return;
   // A protocol upgrade (101) is made per connection, and `new Response()` refuses its status.
   if (c.res.status === 101) return appendSessionHeaders(c.res.headers, written);
@@ -248,7 +253,6 @@ function sesameAnswerOf(error: unknown): { status: ContentfulStatusCode; code: s
   return { status: status as ContentfulStatusCode, code: error.code };
 }
 
-/** The client address @hono/node-server exposes as `c.env.incoming`, when it does. */
 /**
  * Node's request, where `@hono/node-server` passes it (`c.env.incoming`, beside `outgoing`): the
  * socket's address. Its headers are read only through {@link untouchedIncomingOf}.
@@ -282,11 +286,9 @@ function appendSessionHeaders(headers: Headers, written: SessionHeaders): void {
  */
 function responseWithSessionHeaders(res: Response, written: SessionHeaders): Response {
   const light = lightPartsOf(res);
-  if (light !== undefined && isHeaderRecord(light.headers)) {
-    return new Response(light.body as BodyInit | null, {
-      status: light.status,
-      headers: headerRecordWith(light.headers, written) as HeadersInit,
-    });
+  const headers = light === undefined ? undefined : headerRecordWith(light.headers, written);
+  if (light !== undefined && headers !== undefined) {
+    return new Response(light.body as BodyInit | null, { status: light.status, headers });
   }
   // Not `statusText`: reading it would build the full Response a light one avoids.
   const copy =
@@ -303,50 +305,52 @@ function responseWithSessionHeaders(res: Response, written: SessionHeaders): Res
 type HeaderRecord = Record<string, string>;
 
 /**
- * Whether light headers are a plain record of strings without a `Set-Cookie` of their own. A
- * second cookie line needs the Fetch `Headers` (a record keeps one value a name, and turning an
- * array into `Headers` later would join the lines with commas).
+ * A new header record: a light response's headers (a plain record of strings, or none for its
+ * default type) with the session's added, or `undefined` when they are anything else. A
+ * `Set-Cookie` of the app's own needs the Fetch `Headers` too: a record keeps one value a name,
+ * and turning an array into `Headers` later would join the lines with commas.
  */
-function isHeaderRecord(headers: unknown): headers is HeaderRecord | undefined {
-  if (headers === undefined) return true;
-  if (typeof headers !== "object" || headers === null) return false;
-  if (Object.getPrototypeOf(headers) !== Object.prototype) return false;
-  for (const [key, value] of Object.entries(headers)) {
-    if (typeof value !== "string" || key.toLowerCase() === "set-cookie") return false;
-  }
-  return true;
-}
-
-/** A new header record: `record`'s headers (or the light default) with the session's added. */
-function headerRecordWith(record: HeaderRecord | undefined, written: SessionHeaders): HeaderRecord {
-  const headers: HeaderRecord = {};
+function headerRecordWith(headers: unknown, written: SessionHeaders): HeaderRecord | undefined {
+  const own = headers ?? { "content-type": LIGHT_DEFAULT_TYPE };
+  if (typeof own !== "object" || Object.getPrototypeOf(own) !== Object.prototype) return undefined;
+  const record: HeaderRecord = {};
   let vary: string = written.vary;
-  for (const [key, value] of Object.entries(record ?? { "content-type": LIGHT_DEFAULT_TYPE })) {
+  for (const key of Object.keys(own)) {
+    const value = (own as Record<string, unknown>)[key];
+    if (typeof value !== "string") return undefined;
     const name = key.toLowerCase();
+    if (name === "set-cookie") return undefined;
     if (name === "vary") vary = `${value}, ${vary}`;
-    else if (name !== "cache-control") headers[key] = value;
+    else if (name !== "cache-control") record[key] = value;
   }
-  headers["set-cookie"] = written.setCookie;
-  headers["cache-control"] = written.cacheControl;
-  headers.vary = vary;
-  return headers;
+  record["set-cookie"] = written.setCookie;
+  record["cache-control"] = written.cacheControl;
+  record.vary = vary;
+  return record;
 }
 
 /** The content type a light `Response` without headers is sent with. */
 const LIGHT_DEFAULT_TYPE = "text/plain; charset=UTF-8";
 
+/** The symbol (named `cache`) a light `Response` keeps its parts under, once one was seen. */
+let lightPartsKey: symbol | undefined;
+
 /** The parts a light `Response` of @hono/node-server keeps, if `res` is one with a plain body. */
 function lightPartsOf(
   res: Response,
 ): { status: number; body: string | Uint8Array | null; headers: unknown } | undefined {
-  for (const symbol of Object.getOwnPropertySymbols(res)) {
-    if (symbol.description !== "cache") continue;
-    const cache = (res as unknown as Record<symbol, unknown>)[symbol];
-    if (!Array.isArray(cache) || cache.length !== 3) return undefined;
-    const [status, body, headers] = cache as [unknown, unknown, unknown];
-    if (typeof status !== "number") return undefined;
-    if (body === null || typeof body === "string" || body instanceof Uint8Array)
-      return { status, body, headers };
+  const carrier = res as unknown as Record<symbol, unknown>;
+  let cache = lightPartsKey === undefined ? undefined : carrier[lightPartsKey];
+  if (cache === undefined) {
+    const key = Object.getOwnPropertySymbols(res).find((symbol) => symbol.description === "cache");
+    if (key === undefined) return undefined;
+    lightPartsKey = key;
+    cache = carrier[key];
   }
+  if (!Array.isArray(cache) || cache.length !== 3) return undefined;
+  const [status, body, headers] = cache as [unknown, unknown, unknown];
+  if (typeof status !== "number") return undefined;
+  if (body === null || typeof body === "string" || body instanceof Uint8Array)
+    return { status, body, headers };
   return undefined;
 }
