@@ -31,11 +31,30 @@ export interface Variant {
    * listed here ran inside a Lua script (`INFO commandstats` counts those too).
    */
   redisClientCommands?: readonly string[];
+  /** The paths this variant runs; every path when absent. */
+  paths?: readonly PathId[];
+}
+
+/**
+ * The bare app whose login writes, through the framework's own API, the three headers a session
+ * login sends (a signed-size `Set-Cookie` line, `Cache-Control: no-store`, `Vary: Cookie`) and
+ * does nothing else: what answering a login with a cookie costs before any session work.
+ */
+function headersOnly(framework: Framework): Variant {
+  return {
+    id: `${framework}-bare-headers`,
+    framework,
+    label: "bare + session headers only",
+    kind: "bare",
+    store: "none",
+    paths: ["create"],
+  };
 }
 
 /** Every variant, one server process each. */
 export const VARIANTS: readonly Variant[] = [
   { id: "express-bare", framework: "express", label: "bare", kind: "bare", store: "none" },
+  headersOnly("express"),
   {
     id: "express-sesame",
     framework: "express",
@@ -76,6 +95,7 @@ export const VARIANTS: readonly Variant[] = [
     redisClientCommands: ["get", "set", "expire", "del"],
   },
   { id: "koa-bare", framework: "koa", label: "bare", kind: "bare", store: "none" },
+  headersOnly("koa"),
   {
     id: "koa-sesame",
     framework: "koa",
@@ -99,6 +119,7 @@ export const VARIANTS: readonly Variant[] = [
     comparedWith: "koa-sesame-signed",
   },
   { id: "hono-bare", framework: "hono", label: "bare", kind: "bare", store: "none" },
+  headersOnly("hono"),
   {
     id: "hono-sesame",
     framework: "hono",
@@ -130,6 +151,7 @@ export const VARIANTS: readonly Variant[] = [
     comparedWith: "hono-sesame-signed",
   },
   { id: "fastify-bare", framework: "fastify", label: "bare", kind: "bare", store: "none" },
+  headersOnly("fastify"),
   {
     id: "fastify-sesame",
     framework: "fastify",

@@ -62,7 +62,8 @@ export function scheduleRound(servers: ReadonlyMap<string, RunningServer>): Sche
     for (const path of PATHS) {
       for (const variant of variants) {
         const server = servers.get(variant.id);
-        if (server !== undefined) runs.push({ server, path });
+        const runsPath = variant.paths === undefined || variant.paths.includes(path);
+        if (server !== undefined && runsPath) runs.push({ server, path });
       }
     }
   }

@@ -21,6 +21,7 @@ import {
   nextUserId,
   nextWriteValue,
   requireEnv,
+  SESSION_COOKIE_LINE,
   type StoreCalls,
 } from "./host.js";
 import { benchManager, countedMemoryStore, countedRedisStore } from "./sesame-stores.js";
@@ -67,10 +68,21 @@ const bareOps: SessionOps = {
   write: () => {},
 };
 
-function bareVariant(): HostedVariant {
+/** The bare routes, with a login that writes a session's headers by hand. */
+const headersOnlyOps: SessionOps = {
+  ...bareOps,
+  login: async (req) => {
+    const res = req.res!;
+    res.append("Set-Cookie", SESSION_COOKIE_LINE);
+    res.set("Cache-Control", "no-store");
+    res.vary("Cookie");
+  },
+};
+
+function bareVariant(ops: SessionOps = bareOps): HostedVariant {
   return {
     storeCalls: null,
-    build: () => ({ main: sessionApp("", [], bareOps), touch: sessionApp("/t", [], bareOps) }),
+    build: () => ({ main: sessionApp("", [], ops), touch: sessionApp("/t", [], ops) }),
   };
 }
 
@@ -163,6 +175,7 @@ function expressSessionVariant(stores: (app: "m" | "t") => object): HostedVarian
 
 async function createVariant(id: string): Promise<HostedVariant> {
   if (id === "express-bare") return bareVariant();
+  if (id === "express-bare-headers") return bareVariant(headersOnlyOps);
   if (id === "express-sesame") return sesameVariant((calls) => countedMemoryStore(calls));
   if (id === "express-sesame-signed") {
     return sesameVariant((calls) => countedMemoryStore(calls), true);

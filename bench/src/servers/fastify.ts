@@ -11,6 +11,7 @@ import { sessionPlugin } from "@sesame/fastify";
 import Fastify, {
   type FastifyInstance,
   type FastifyPluginAsync,
+  type FastifyReply,
   type FastifyRequest,
 } from "fastify";
 import {
@@ -24,6 +25,7 @@ import {
   nextUserId,
   nextWriteValue,
   requireEnv,
+  SESSION_COOKIE_LINE,
   type StoreCalls,
 } from "./host.js";
 import { benchManager, countedMemoryStore } from "./sesame-stores.js";
@@ -33,7 +35,7 @@ type Plugins = (app: FastifyInstance) => Promise<void>;
 
 /** What a session library does for the three routes, however it spells it. */
 interface SessionOps {
-  login(request: FastifyRequest): Promise<void>;
+  login(request: FastifyRequest, reply: FastifyReply): Promise<void>;
   userId(request: FastifyRequest): string | null | undefined;
   write(request: FastifyRequest, value: number): void;
 }
@@ -58,8 +60,8 @@ function sessionApp(prefix: string, plugins: Plugins, ops: SessionOps): RequestL
   const app = Fastify();
   app.register(async (routes) => {
     await plugins(routes);
-    routes.post(`${prefix}/login`, async (request) => {
-      await ops.login(request);
+    routes.post(`${prefix}/login`, async (request, reply) => {
+      await ops.login(request, reply);
       return { ok: true };
     });
     routes.get(`${prefix}/read`, async (request, reply) => {
@@ -82,13 +84,23 @@ const bareOps: SessionOps = {
   write: () => {},
 };
 
-function bareVariant(): HostedVariant {
+/** The bare routes, with a login that writes a session's headers by hand. */
+const headersOnlyOps: SessionOps = {
+  ...bareOps,
+  login: async (_request, reply) => {
+    reply.header("set-cookie", SESSION_COOKIE_LINE);
+    reply.header("cache-control", "no-store");
+    reply.header("vary", "Cookie");
+  },
+};
+
+function bareVariant(ops: SessionOps = bareOps): HostedVariant {
   const plugins: Plugins = async () => {};
   return {
     storeCalls: null,
     build: () => ({
-      main: sessionApp("", plugins, bareOps),
-      touch: sessionApp("/t", plugins, bareOps),
+      main: sessionApp("", plugins, ops),
+      touch: sessionApp("/t", plugins, ops),
     }),
   };
 }
@@ -179,6 +191,7 @@ function fastifySessionVariant(): HostedVariant {
 
 function createVariant(id: string): HostedVariant {
   if (id === "fastify-bare") return bareVariant();
+  if (id === "fastify-bare-headers") return bareVariant(headersOnlyOps);
   if (id === "fastify-sesame") return sesameVariant(false);
   if (id === "fastify-sesame-signed") return sesameVariant(true);
   if (id === "fastify-session") return fastifySessionVariant();

@@ -24,6 +24,7 @@ import {
   nextUserId,
   nextWriteValue,
   requireEnv,
+  SESSION_COOKIE_LINE,
   type StoreCalls,
 } from "./host.js";
 import { benchManager, countedMemoryStore } from "./sesame-stores.js";
@@ -66,10 +67,20 @@ const bareOps: SessionOps<Env> = {
   write: () => {},
 };
 
-function bareVariant(): HostedVariant {
+/** The bare routes, with a login that writes a session's headers by hand. */
+const headersOnlyOps: SessionOps<Env> = {
+  ...bareOps,
+  login: (c) => {
+    c.header("Set-Cookie", SESSION_COOKIE_LINE, { append: true });
+    c.header("Cache-Control", "no-store");
+    c.header("Vary", "Cookie", { append: true });
+  },
+};
+
+function bareVariant(ops: SessionOps<Env> = bareOps): HostedVariant {
   return {
     storeCalls: null,
-    build: () => ({ main: sessionApp("", [], bareOps), touch: sessionApp("/t", [], bareOps) }),
+    build: () => ({ main: sessionApp("", [], ops), touch: sessionApp("/t", [], ops) }),
   };
 }
 
@@ -166,6 +177,7 @@ function honoSessionVariant(): HostedVariant {
 
 function createVariant(id: string): HostedVariant {
   if (id === "hono-bare") return bareVariant();
+  if (id === "hono-bare-headers") return bareVariant(headersOnlyOps);
   if (id === "hono-sesame") return sesameVariant(false);
   if (id === "hono-sesame-signed") return sesameVariant(true);
   if (id === "hono-sessions") return honoSessionsVariant();

@@ -63,6 +63,12 @@ export function bareUserId(cookieHeader: string | undefined): string {
   return BARE_USER_ID;
 }
 
+/**
+ * The `Set-Cookie` line the `-bare-headers` apps send at login: sesame's signed cookie, same
+ * name, attributes and length, with a fixed value.
+ */
+export const SESSION_COOKIE_LINE = `__Host-sid=${"A".repeat(43)}.${"B".repeat(43)}; Path=/; Secure; HttpOnly; SameSite=Lax`;
+
 let users = 0;
 /** The one user every login of the `storm` path signs in: many sessions of one user. */
 export const STORM_USER_ID = "storm-user";

@@ -25,6 +25,7 @@ import {
   nextUserId,
   nextWriteValue,
   requireEnv,
+  SESSION_COOKIE_LINE,
   type StoreCalls,
 } from "./host.js";
 import { benchManager, countedMemoryStore } from "./sesame-stores.js";
@@ -80,12 +81,22 @@ const bareOps: SessionOps<DefaultContext> = {
   write: () => {},
 };
 
-function bareVariant(): HostedVariant {
+/** The bare routes, with a login that writes a session's headers by hand. */
+const headersOnlyOps: SessionOps<DefaultContext> = {
+  ...bareOps,
+  login: async (ctx) => {
+    ctx.append("Set-Cookie", SESSION_COOKIE_LINE);
+    ctx.set("Cache-Control", "no-store");
+    ctx.vary("Cookie");
+  },
+};
+
+function bareVariant(ops: SessionOps<DefaultContext> = bareOps): HostedVariant {
   return {
     storeCalls: null,
     build: () => ({
-      main: sessionApp("", () => [], bareOps),
-      touch: sessionApp("/t", () => [], bareOps),
+      main: sessionApp("", () => [], ops),
+      touch: sessionApp("/t", () => [], ops),
     }),
   };
 }
@@ -168,6 +179,7 @@ function koaSessionVariant(): HostedVariant {
 
 function createVariant(id: string): HostedVariant {
   if (id === "koa-bare") return bareVariant();
+  if (id === "koa-bare-headers") return bareVariant(headersOnlyOps);
   if (id === "koa-sesame") return sesameVariant(false);
   if (id === "koa-sesame-signed") return sesameVariant(true);
   if (id === "koa-session") return koaSessionVariant();
