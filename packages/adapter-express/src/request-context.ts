@@ -19,8 +19,8 @@ function trustedProxyHops(req: Request): number {
  * `Host` header otherwise. (Express's `req.host` takes the leftmost entry, and Express 4's
  * drops the port, so neither is used.)
  */
-export function requestHost(req: Request): string | undefined {
-  const forwarded = pickForwardedEntry(req.get("x-forwarded-host"), trustedProxyHops(req));
+export function requestHost(req: Request, hops = trustedProxyHops(req)): string | undefined {
+  const forwarded = pickForwardedEntry(req.get("x-forwarded-host"), hops);
   return forwarded ?? req.get("host");
 }
 
@@ -28,17 +28,18 @@ export function requestHost(req: Request): string | undefined {
  * Whether the request reached the app over HTTPS: the `X-Forwarded-Proto` entry the outermost
  * trusted proxy wrote, else the socket. (Express's `req.secure` trusts the leftmost entry.)
  */
-function isSecureRequest(req: Request): boolean {
-  const forwarded = pickForwardedEntry(req.get("x-forwarded-proto"), trustedProxyHops(req));
+function isSecureRequest(req: Request, hops: number): boolean {
+  const forwarded = pickForwardedEntry(req.get("x-forwarded-proto"), hops);
   if (forwarded !== undefined) return forwarded.toLowerCase() === "https";
   return (req.socket as { encrypted?: boolean }).encrypted === true;
 }
 
 /** What core needs to know about the request, read the way Express's `trust proxy` says. */
 export function requestContext(req: Request): RequestContext {
+  const hops = trustedProxyHops(req);
   return {
-    secure: isSecureRequest(req),
-    host: requestHost(req),
+    secure: isSecureRequest(req, hops),
+    host: requestHost(req, hops),
     userAgent: req.get("user-agent"),
     ip: req.ip,
   };
