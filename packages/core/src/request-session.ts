@@ -501,9 +501,9 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
   /** Destroys the request's stored session, if any (a promise then), and leaves it. */
   #dropCurrent(): Awaitable<void> {
     const current = this.#current;
-    if (current !== null && current.id !== null && !this.#pending.isNew) {
+    if (current === null) return;
+    if (current.id !== null && !this.#pending.isNew)
       return this.#destroyStored(current, current.id);
-    }
     this.#forget();
   }
 

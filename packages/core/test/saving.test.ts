@@ -94,6 +94,20 @@ describe("no lost updates", () => {
     expect(memory.size).toBe(0);
   });
 
+  it("leaves the cookie to the request that replaced the token, also after destroy()", async () => {
+    const { client } = setup();
+    const alice = client();
+    await alice.login("alice");
+    const slow = await alice.manager.load(alice.cookieHeader(), { secure: true });
+    await alice.request((session) => session.rotate());
+    await slow.rotate();
+    expect(slow.exists).toBe(false);
+    expect(slow.needsCommit).toBe(false);
+    await slow.destroy();
+    expect(await slow.commit()).toBeNull();
+    expect(await alice.whoami()).toBe("alice");
+  });
+
   it("survives 100 concurrent saves racing one logout", async () => {
     const store = new MemoryStore();
     const manager = new SessionManager({ store });
