@@ -42,12 +42,26 @@ export function sessionMiddleware<Data extends JsonData<Data>>(
 
 /**
  * Where the session is kept for {@link getSession}: Express's per-request `res.locals` (under a
- * symbol, which templates never list). Express gives `req` and `res` new prototypes, after which
- * every property added to them builds a new hidden class (microseconds each); `res.locals` is a
- * plain dictionary that takes a key for a few nanoseconds.
+ * symbol, which templates never list), else `req`. Express gives `req` and `res` new prototypes,
+ * after which every property added to them builds a new hidden class (microseconds each);
+ * `res.locals` is a plain dictionary that takes a key for a few nanoseconds.
  */
 function carrierOf(req: Request, res: Response | undefined): object {
-  return res?.locals ?? req;
+  const locals: unknown = res?.locals;
+  return req.res === res && typeof locals === "object" && locals !== null ? locals : req;
+}
+
+/**
+ * The session `manager` attached for this request: from its carrier, or, if the app replaced
+ * `res.locals` since, through `req.session` (the session also carries its own attachment).
+ */
+function sessionOf(req: Request, manager: object): RequestSession | undefined {
+  const found = attachedSession(carrierOf(req, req.res), manager);
+  if (found !== undefined) return found;
+  const { session } = req as { session?: unknown };
+  return typeof session === "object" && session !== null
+    ? attachedSession(session, manager)
+    : undefined;
 }
 
 /** Puts the session on the request, and holds the response back once it has a commit to make. */
@@ -59,6 +73,7 @@ function attach<Data extends JsonData<Data>>(
   session: RequestSession<Data>,
 ): void {
   attachSession(carrierOf(req, res), manager, session);
+  attachSession(session, manager, session);
   Object.assign(req, { session });
   // The response is held back only once there is something to commit.
   session.onCommitNeeded(() => {
@@ -94,7 +109,7 @@ export function getSession<Data extends JsonData<Data>>(
   req: Request,
   manager: SessionManager<Data>,
 ): RequestSession<Data> {
-  const session = attachedSession(carrierOf(req, req.res), manager);
+  const session = sessionOf(req, manager);
   if (session === undefined) {
     throw new Error(
       "getSession: this request has no session from this manager; add app.use(sessionMiddleware(manager)) before the route.",

@@ -194,9 +194,52 @@ describe.each([
     servers.push(server);
     expect(JSON.parse((await sendRaw(server.url, "GET", "/", [])).body)).toEqual({ same: true });
   });
+
+  it("finds the session after a later middleware replaces res.locals, and keeps it off req", async () => {
+    const manager = new SessionManager({ onWarning: () => {} });
+    const other = new SessionManager({ onWarning: () => {} });
+    const app = express();
+    app.use(sessionMiddleware(manager));
+    app.use((_req, res, next) => {
+      res.locals = { page: "home" };
+      next();
+    });
+    app.get("/", (req, res) => {
+      const session: unknown = (req as Request & { session?: unknown }).session;
+      const found = getSession(req, manager);
+      res.json({
+        same: session === found,
+        ownKeys: Object.getOwnPropertySymbols(req).filter((key) =>
+          key.description?.startsWith("sesame"),
+        ).length,
+        other: (() => {
+          try {
+            getSession(req, other);
+            return "found";
+          } catch {
+            return "refused";
+          }
+        })(),
+      });
+    });
+    const server = await listenOnLoopback(app);
+    servers.push(server);
+    const reply = JSON.parse((await sendRaw(server.url, "GET", "/", [])).body);
+    expect(reply).toEqual({ same: true, ownKeys: 0, other: "refused" });
+  });
 });
 
 describe("getSession", () => {
+  it("finds the session of a middleware called with a request and response of its own", async () => {
+    const manager = new SessionManager({ onWarning: () => {} });
+    const req = { headers: {}, socket: {} } as unknown as Request;
+    const res = { locals: {} } as unknown as Response;
+    const next = vi.fn();
+    sessionMiddleware(manager)(req, res, next);
+    await vi.waitFor(() => expect(next).toHaveBeenCalledWith());
+    expect(getSession(req, manager).exists).toBe(false);
+  });
+
   it("throws, saying what to add, without sessionMiddleware for that manager", () => {
     const manager = new SessionManager({ onWarning: () => {} });
     expect(() => getSession({} as Request, manager)).toThrow(/sessionMiddleware\(manager\)/);

@@ -220,7 +220,8 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
 
   /**
    * Signs `userId` in with a brand-new session. Any session the request carried is destroyed
-   * first (no fixation); only keys listed in `carryOver` survive into the new one.
+   * first (no fixation); only keys listed in `carryOver` survive into the new one. Data that
+   * cannot be kept rejects (`SessionDataError`, `SessionTooLargeError`) before anything changes.
    */
   create(userId: string, options: CreateSessionOptions<Data> = {}): Promise<void> {
     return promiseOf(() => {
@@ -232,16 +233,20 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
         if (this.#current !== null && Object.hasOwn(this.#current.data, key))
           carried[key] = this.#current.data[key];
       }
-      return andThen(this.#dropCurrent(), () => this.#signIn(userId, options, carried));
+      for (const key of Object.keys(options.data ?? {})) this.#engine.checkKey(key);
+      const data: SessionData = { ...carried, ...options.data };
+      const text = this.#engine.serializeData(data);
+      const persistent = options.persistent ?? false;
+      return andThen(this.#dropCurrent(), () => this.#signIn(userId, persistent, data, text));
     });
   }
 
   /** Starts the new session of {@link create}, once the one it replaces is gone. */
-  #signIn(userId: string, options: CreateSessionOptions<Data>, carried: SessionData): void {
-    for (const key of Object.keys(options.data ?? {})) this.#engine.checkKey(key);
-    const data: SessionData = { ...carried, ...options.data };
-    const current = this.#startNew(userId, options.persistent ?? false, this.#engine.now());
-    current.record.data = this.#engine.serializeData(data);
+  #signIn(userId: string, persistent: boolean, data: SessionData, text: string): void {
+    // The response may have been committed while the replaced session was being destroyed.
+    this.#usable("Creating a session");
+    const current = this.#startNew(userId, persistent, this.#engine.now());
+    current.record.data = text;
     current.data = data;
     this.#changed();
   }

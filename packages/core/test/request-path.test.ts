@@ -129,6 +129,36 @@ describe("a login on a synchronous store and node:crypto", () => {
   });
 });
 
+describe("create() over a stored session", () => {
+  it("refuses data it cannot keep before the session it replaces is touched", async () => {
+    const manager = new SessionManager({ store: new MemoryStore(), maxDataBytes: 1024 });
+    const header = await signIn(manager, "alice");
+    const session = await manager.load(header, CONTEXT);
+    await expect(session.create("bob", { data: { note: "x".repeat(2000) } })).rejects.toMatchObject(
+      {
+        code: "session_too_large",
+      },
+    );
+    await expect(session.create("bob", { data: { "__flash:notice": 1 } })).rejects.toMatchObject({
+      code: "session_data_invalid",
+    });
+    expect(session.userId).toBe("alice");
+    expect(await session.commit()).toBeNull();
+    expect((await manager.load(header, CONTEXT)).userId).toBe("alice");
+  });
+
+  it("refuses to sign in once the response was committed while the old session was destroyed", async () => {
+    const manager = new SessionManager({ store: new MemoryStore() });
+    const header = await signIn(manager, "alice");
+    const session = await manager.load(header, CONTEXT);
+    const created = session.create("bob");
+    const headers = await session.commit();
+    await expect(created).rejects.toThrow(/after the response was committed/);
+    expect(session.userId).not.toBe("bob");
+    expect(headers?.setCookie ?? "").not.toMatch(/^__Host-sid=[^;]/);
+  });
+});
+
 describe("known cookie values", () => {
   it("verify a signed value's MAC once, then know it", async () => {
     const manager = new SessionManager({ store: new MemoryStore(), secrets: [SECRET] });
