@@ -215,7 +215,7 @@ export function loadSettingsFromEnv(env: NodeJS.ProcessEnv): LoadSettings {
     connections: positive(env.BENCH_CONNECTIONS, 32),
     durationSeconds: positive(env.BENCH_DURATION, 3),
     warmupSeconds: positive(env.BENCH_WARMUP, 0.5),
-    rounds: positive(env.BENCH_ROUNDS, 3),
+    rounds: positive(env.BENCH_ROUNDS, 5),
   };
 }
 

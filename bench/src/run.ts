@@ -43,7 +43,7 @@ async function cleanUp(): Promise<void> {
   client.destroy();
 }
 
-installCleanup(cleanUp, 40 * 60 * 1000);
+installCleanup(cleanUp, 60 * 60 * 1000);
 if (!canPin()) log("taskset unavailable (or fewer than 2 cores): running without CPU pinning");
 redis = await connectRedis(redisUrl()).catch((error: unknown) => {
   log(`Redis not reachable (${String(error)}): skipping the Redis variants`);
