@@ -337,25 +337,31 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
     this.#changed();
   }
 
-  /** The store write pending for this request, if any: at once when the store answers at once. */
+  /**
+   * The store write pending for this request, if any: none (at once) when nothing changed, and
+   * at once too when the store answers at once.
+   */
   #write(): Awaitable<void> {
     const current = this.#current;
     if (current === null || this.#degraded !== null) return;
-    if (!this.#pending.isNew) return this.#writeStored(current);
-    if (this.#engine.cookie.canWrite(this.#requestContext())) return this.#insert(current);
-  }
-
-  /** Saves the changes, touch or due renewal of a session already in the store. */
-  async #writeStored(current: Current): Promise<void> {
     const engine = this.#engine;
     const pending = this.#pending;
-    const held = this.#held(current);
-    if (held.token !== null && engine.isRenewalDue(held.record, engine.now())) {
-      this.#settle(await replaceToken(engine, held, pending.changes, "renewal"));
+    if (pending.isNew) {
+      if (engine.cookie.canWrite(this.#requestContext())) return this.#insert(current);
       return;
     }
+    if (current.token !== null && engine.isRenewalDue(current.record, engine.now())) {
+      return this.#settleWith(
+        replaceToken(engine, this.#held(current), pending.changes, "renewal"),
+      );
+    }
     if (pending.patch.size === 0 && !pending.touch) return;
-    this.#settle(await saveChanges(engine, held, pending.changes));
+    return this.#settleWith(saveChanges(engine, this.#held(current), pending.changes));
+  }
+
+  /** Takes in where a store write left the session, once it is done. */
+  async #settleWith(write: Promise<WriteOutcome>): Promise<void> {
+    this.#settle(await write);
   }
 
   /**
