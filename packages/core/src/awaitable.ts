@@ -28,9 +28,13 @@ export function andThen<T, R>(value: Awaitable<T>, next: (value: T) => Awaitable
  */
 export function promiseOf<T>(run: () => Awaitable<T>): Promise<T> {
   try {
-    const value = run();
-    return value instanceof Promise ? value : Promise.resolve(value);
+    return settled(run());
   } catch (error) {
     return Promise.reject(error);
   }
+}
+
+/** A promise of the value, whether it came at once or not. */
+export function settled<T>(value: Awaitable<T>): Promise<T> {
+  return value instanceof Promise ? value : Promise.resolve(value);
 }

@@ -1,4 +1,4 @@
-import { type Awaitable, isPromiseLike } from "./awaitable.js";
+import { type Awaitable, isPromiseLike, settled } from "./awaitable.js";
 import { DeadlineQueue } from "./deadline-queue.js";
 import {
   isSessionStoreError,
@@ -253,11 +253,6 @@ export class GuardedStore implements SessionStore {
       );
     });
   }
-}
-
-/** A promise of the value, whether it came at once or not. */
-function settled<T>(value: Awaitable<T>): Promise<T> {
-  return value instanceof Promise ? value : Promise.resolve(value);
 }
 
 /** Tells the listener, which must never fail a request: the manager's wrapper reports a throw. */
