@@ -1,7 +1,7 @@
 /**
  * The store conformance suite on `@sesame/sqlite` over a runtime's built-in SQLite driver
  * (`bun:sqlite`, Deno's `node:sqlite`): an in-memory database, a file, and a connection that
- * reads integers as `bigint`.
+ * reads integers as `bigint`; then the writes under another connection's lock.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +10,7 @@ import type { SessionStore } from "@sesame/core";
 import { describeStoreConformance } from "@sesame/core/testing";
 import { type SqliteDatabase, SqliteStore } from "@sesame/sqlite";
 import { afterAll } from "vitest";
+import { describeWriteLocking } from "../../packages/store-sqlite/test/write-lock-tests.ts";
 
 /** An open database of the driver under test. */
 export interface OpenDatabase extends SqliteDatabase {
@@ -40,7 +41,7 @@ function connections(open: () => OpenDatabase) {
   };
 }
 
-/** Registers the store conformance suite three times on `driver`. */
+/** Registers the store conformance suite three times on `driver`, then the write-lock tests. */
 export function describeSqliteConformance(driver: SqliteDriver): void {
   const dir = mkdtempSync(join(tmpdir(), "sesame-runtimes-sqlite-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -57,4 +58,5 @@ export function describeSqliteConformance(driver: SqliteDriver): void {
     `${name} (integers read as bigint)`,
     connections(() => driver.openWithBigInts(":memory:")),
   );
+  describeWriteLocking(driver, (base) => join(dir, base));
 }

@@ -96,6 +96,24 @@ function columnValues(id: string, { userId, version, expiresAt, record }: Column
   return [id, userId, version, expiresAt, record] as const;
 }
 
+/**
+ * Whether a transaction is open on `db`: `inTransaction` on better-sqlite3, libsql and
+ * bun:sqlite, `isTransaction` on node:sqlite; a driver with neither is taken to have none open.
+ */
+function inTransaction(db: SqliteDatabase): boolean {
+  const flags = db as { inTransaction?: boolean; isTransaction?: boolean };
+  return flags.inTransaction ?? flags.isTransaction ?? false;
+}
+
+/** Rolls back the open transaction; SQLite may have rolled it back already on the error. */
+function rollBack(db: SqliteDatabase): void {
+  try {
+    db.exec("ROLLBACK");
+  } catch {
+    // No transaction was left to roll back.
+  }
+}
+
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
@@ -221,27 +239,21 @@ export class SqliteStore implements SessionStore {
   }
 
   async create(id: string, record: StoredSession): Promise<void> {
-    this.#insert.run(...columnValues(id, toColumns(record)));
+    this.#write(() => this.#insert.run(...columnValues(id, toColumns(record))));
   }
 
   async update(id: string, record: StoredSession, expectedVersion: number): Promise<boolean> {
     const next = toColumns({ ...record, version: expectedVersion + 1 });
     const now = this.#now();
     const { userId, version, expiresAt, record: json } = next;
-    const { changes } = this.#update.run(
-      userId,
-      version,
-      expiresAt,
-      json,
-      id,
-      expectedVersion,
-      now,
+    const { changes } = this.#write(() =>
+      this.#update.run(userId, version, expiresAt, json, id, expectedVersion, now),
     );
     return Number(changes) === 1;
   }
 
   async delete(id: string): Promise<void> {
-    this.#delete.run(id);
+    this.#write(() => this.#delete.run(id));
   }
 
   async listByUser(userId: string): Promise<StoredSessionEntry[]> {
@@ -251,7 +263,9 @@ export class SqliteStore implements SessionStore {
 
   async deleteByUser(userId: string, exceptId?: string): Promise<number> {
     const now = this.#now();
-    const deleted = this.#deleteByUser.all(userId, exceptId ?? null) as Pick<Row, "expires_at">[];
+    const deleted = this.#write(
+      () => this.#deleteByUser.all(userId, exceptId ?? null) as Pick<Row, "expires_at">[],
+    );
     return deleted.filter((row) => Number(row.expires_at) > now).length;
   }
 
@@ -289,12 +303,33 @@ export class SqliteStore implements SessionStore {
     while (deleted < limit) {
       const batch = Math.min(batchSize, limit - deleted);
       const before = this.#now() - this.#retention;
-      const changes = Number(this.#deleteExpired.run(before, batch).changes);
+      const changes = Number(this.#write(() => this.#deleteExpired.run(before, batch)).changes);
       deleted += changes;
       if (changes < batch) break;
       await yieldToEventLoop();
     }
     return deleted;
+  }
+
+  /**
+   * Runs one writing statement in a transaction of its own that takes the write lock first
+   * (`BEGIN IMMEDIATE`, through `exec`). A lock held by another connection then fails the
+   * `BEGIN`, which `exec` always finishes, and never the statement: some drivers (libsql)
+   * leave a statement that failed busy in progress, and SQLite then rolls back every later
+   * write on the connection when that statement is next run. Inside a transaction the caller
+   * opened on the same connection, the statement joins it.
+   */
+  #write<T>(statement: () => T): T {
+    if (inTransaction(this.#db)) return statement();
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      const result = statement();
+      this.#db.exec("COMMIT");
+      return result;
+    } catch (error) {
+      rollBack(this.#db);
+      throw error;
+    }
   }
 
   /** A statement prepared on its first run, once the table is known to exist. */

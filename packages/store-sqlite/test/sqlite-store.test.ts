@@ -19,6 +19,7 @@ import {
   type SqliteDriver,
   withNullForNoRow,
 } from "./drivers.js";
+import { describeWriteLocking } from "./write-lock-tests.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sesame-sqlite-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -92,6 +93,7 @@ function describeDriver(driver: SqliteDriver): void {
     connections(() => withNullForNoRow(driver.open(":memory:"))),
   );
   describeStoreBehaviour(driver, file);
+  describeWriteLocking(driver, file);
 }
 
 function describeStoreBehaviour(driver: SqliteDriver, file: (base: string) => string): void {
