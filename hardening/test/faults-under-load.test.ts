@@ -151,7 +151,7 @@ async function expectOutageHandled(
   console.log(`[faults] ${label}: ${summarize(run)}`);
   expect(rig.demo.isRunning(), rig.demo.output()).toBe(true);
   expectContractKept(run, expectations);
-  await expectSessionsIntact(rig.client, rig.committed, run.createdDuringRun);
+  await expectSessionsIntact(rig.client, rig.committed, run.createdDuringRun, run.beginCalledAt);
   expect(rig.demo.output()).not.toMatch(/Unexpected error|unhandled|uncaught/i);
   return run;
 }

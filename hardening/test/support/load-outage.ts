@@ -57,7 +57,12 @@ export interface OutageRun {
   endCalledAt: number;
   endedAt: number;
   /** Sessions that logins during the run created (answered 200). */
-  createdDuringRun: LoadSession[];
+  createdDuringRun: CreatedSession[];
+}
+
+/** A session a login during the run created, with when that login started. */
+export interface CreatedSession extends LoadSession {
+  loginStartedAt: number;
 }
 
 /** The kind of request a load request is, from its method. */
@@ -79,7 +84,7 @@ export async function driveThroughOutage(
   shape: LoadShape = DEFAULT_SHAPE,
 ): Promise<OutageRun> {
   let endedAt = Number.POSITIVE_INFINITY;
-  const createdDuringRun: LoadSession[] = [];
+  const createdDuringRun: CreatedSession[] = [];
   const load = runWhile(
     shape.maxRequests,
     shape.concurrency,
@@ -91,7 +96,9 @@ export async function driveThroughOutage(
         const userId = userFor(index);
         const reply = await client.tryLogin(userId, "outage-login");
         const cookie = reply.status === 200 ? sessionCookieOf(reply) : undefined;
-        if (cookie !== undefined) createdDuringRun.push({ cookie, userId });
+        if (cookie !== undefined) {
+          createdDuringRun.push({ cookie, userId, loginStartedAt: reply.startedAt });
+        }
         return reply;
       }
       if (index % 2 === 1) return client.send("GET", "/api/me", { cookie: session.cookie });
@@ -239,11 +246,15 @@ export async function commitSessions(client: LoadClient, count: number): Promise
   });
 }
 
-/** Every committed session still works, and still holds its marker. */
+/**
+ * Every committed session still works, and still holds its marker; so does every session a
+ * login of the run created (each named with when its login started, from `outageBeganAt`).
+ */
 export async function expectSessionsIntact(
   client: LoadClient,
   committed: LoadSession[],
-  createdDuringRun: LoadSession[] = [],
+  createdDuringRun: CreatedSession[] = [],
+  outageBeganAt = 0,
 ): Promise<void> {
   const problems: string[] = [];
   await runBounded(committed.length, 8, async (index) => {
@@ -260,7 +271,9 @@ export async function expectSessionsIntact(
   await runBounded(createdDuringRun.length, 8, async (index) => {
     const session = createdDuringRun[index]!;
     const me = await client.send("GET", "/api/me", { cookie: session.cookie });
-    if (me.status !== 200) problems.push(`created during the run #${index}: ${me.status}`);
+    if (me.status === 200) return;
+    const at = (session.loginStartedAt - outageBeganAt).toFixed(0);
+    problems.push(`created during the run #${index} (login at ${at} ms): ${me.status}`);
   });
   expect(problems.slice(0, 5)).toEqual([]);
 }
