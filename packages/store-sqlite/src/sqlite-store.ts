@@ -163,6 +163,8 @@ export class SqliteStore implements SessionStore {
   readonly #deleteExpired: SqliteStatement;
   readonly #count: SqliteStatement;
   readonly #countByUser: SqliteStatement;
+  /** A write that changes nothing: takes the write lock inside a caller's transaction. */
+  readonly #takeWriteLock: string;
 
   constructor(db: SqliteDatabase, options: SqliteStoreOptions = {}) {
     const table = options.table ?? SQLITE_STORE_DEFAULTS.table;
@@ -191,6 +193,7 @@ export class SqliteStore implements SessionStore {
        WHERE id = ? AND version = ? AND expires_at > ?`,
     );
     this.#delete = this.#prepare(`DELETE FROM ${t} WHERE id = ?`);
+    this.#takeWriteLock = `DELETE FROM ${t} WHERE 0`;
     this.#selectByUser = this.#prepare(
       `SELECT ${columns} FROM ${t} WHERE user_id = ? AND expires_at > ?`,
     );
@@ -312,22 +315,40 @@ export class SqliteStore implements SessionStore {
   }
 
   /**
-   * Runs one writing statement in a transaction of its own that takes the write lock first
-   * (`BEGIN IMMEDIATE`, through `exec`). A lock held by another connection then fails the
-   * `BEGIN`, which `exec` always finishes, and never the statement: some drivers (libsql)
-   * leave a statement that failed busy in progress, and SQLite then rolls back every later
-   * write on the connection when that statement is next run. Inside a transaction the caller
-   * opened on the same connection, the statement joins it.
+   * Runs one writing statement so that another connection's lock fails a statement `exec` runs
+   * (and always finishes), never the statement itself: some drivers (libsql) leave a statement
+   * that failed busy in progress, and SQLite then keeps the connection's later writes from
+   * committing, or rolls them back when that statement next runs. On its own, the write runs in
+   * a transaction that takes the write lock first (`BEGIN IMMEDIATE`); inside a transaction the
+   * caller opened on the same connection, it takes the lock with a write that changes nothing,
+   * then joins that transaction.
    */
   #write<T>(statement: () => T): T {
-    if (inTransaction(this.#db)) return statement();
-    this.#db.exec("BEGIN IMMEDIATE");
+    if (!inTransaction(this.#db) && this.#begin()) {
+      try {
+        const result = statement();
+        this.#db.exec("COMMIT");
+        return result;
+      } catch (error) {
+        rollBack(this.#db);
+        throw error;
+      }
+    }
+    this.#requireTable();
+    this.#db.exec(this.#takeWriteLock);
+    return statement();
+  }
+
+  /**
+   * Opens the write's own transaction; `false` when the caller has one open on the connection
+   * already (which a driver without `inTransaction` or `isTransaction` does not say).
+   */
+  #begin(): boolean {
     try {
-      const result = statement();
-      this.#db.exec("COMMIT");
-      return result;
+      this.#db.exec("BEGIN IMMEDIATE");
+      return true;
     } catch (error) {
-      rollBack(this.#db);
+      if (error instanceof Error && /within a transaction/i.test(error.message)) return false;
       throw error;
     }
   }

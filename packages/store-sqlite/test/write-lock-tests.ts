@@ -53,19 +53,60 @@ export function describeWriteLocking(driver: LockTestDriver, file: (base: string
     });
 
     it("writes inside a transaction the caller opened on the same connection, as part of it", async () => {
-      const db = driver.open(":memory:");
+      for (const db of [driver.open(":memory:"), withoutTransactionFlag(driver.open(":memory:"))]) {
+        try {
+          const store = new SqliteStore(db);
+          await store.createSchema();
+          const id = uniqueId("id");
+          db.exec("BEGIN");
+          await store.create(id, makeStoredSession(Date.now()));
+          expect(await store.get(id)).not.toBeNull();
+          db.exec("ROLLBACK");
+          expect(await store.get(id)).toBeNull();
+        } finally {
+          db.close();
+        }
+      }
+    });
+
+    it("keeps writing after writes inside the caller's transaction failed on another connection's lock", async () => {
+      const filename = file(`${uniqueId("joined")}.db`);
+      const db = driver.open(filename);
+      const locker = driver.open(filename);
       try {
+        db.exec("PRAGMA busy_timeout = 10");
         const store = new SqliteStore(db);
         await store.createSchema();
-        const id = uniqueId("id");
+        const record = makeStoredSession(Date.now());
+        locker.exec("BEGIN IMMEDIATE");
         db.exec("BEGIN");
-        await store.create(id, makeStoredSession(Date.now()));
-        expect(await store.get(id)).not.toBeNull();
+        await expect(store.delete(uniqueId("id"))).rejects.toThrow(/locked|busy/i);
+        await expect(store.deleteByUser("nobody")).rejects.toThrow(/locked|busy/i);
         db.exec("ROLLBACK");
-        expect(await store.get(id)).toBeNull();
+        locker.exec("COMMIT");
+
+        const later = uniqueId("id");
+        await store.create(later, record);
+        await store.update(later, record, record.version);
+        expect(await new SqliteStore(locker).get(later)).toEqual({
+          ...record,
+          version: record.version + 1,
+        });
       } finally {
+        locker.close();
         db.close();
       }
     });
   });
+}
+
+/** The database without `inTransaction`/`isTransaction`, as a driver that has neither. */
+function withoutTransactionFlag(
+  db: SqliteDatabase & { close(): void },
+): SqliteDatabase & { close(): void } {
+  return {
+    exec: (sql) => db.exec(sql),
+    prepare: (sql) => db.prepare(sql),
+    close: () => db.close(),
+  };
 }
