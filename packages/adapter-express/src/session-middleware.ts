@@ -36,32 +36,61 @@ export function sessionMiddleware<Data extends JsonData<Data>>(
     const context = () => requestContext(req);
     const loaded = manager.load(req.headers.cookie, context);
     if (!(loaded instanceof Promise)) return attach(req, res, next, manager, loaded);
-    loaded.then((session) => attach(req, res, next, manager, session), next);
+    loaded.then((session) => attach(req, res, next, manager, session)).catch(next);
   };
 }
 
+/** Where the sessions are kept for {@link getSession} besides `req.session`. */
+const KEPT = Symbol("sesame.express.sessions");
+
 /**
- * Where the session is kept for {@link getSession}: Express's per-request `res.locals` (under a
+ * A session kept for {@link getSession}, with the request it belongs to: an app may give several
+ * requests one shared `res.locals` object, and a request must never find another's session.
+ */
+interface KeptSession {
+  req: Request;
+  manager: object;
+  session: RequestSession;
+  /** Another manager's session for the same request. */
+  next: KeptSession | undefined;
+}
+
+type Carrier = { [KEPT]?: KeptSession };
+
+/**
+ * Where the session is kept besides `req.session`: Express's per-request `res.locals` (under a
  * symbol, which templates never list), else `req`. Express gives `req` and `res` new prototypes,
  * after which every property added to them builds a new hidden class (microseconds each);
  * `res.locals` is a plain dictionary that takes a key for a few nanoseconds.
  */
-function carrierOf(req: Request, res: Response | undefined): object {
+function carrierOf(req: Request, res: Response | undefined): Carrier {
   const locals: unknown = res?.locals;
-  return req.res === res && typeof locals === "object" && locals !== null ? locals : req;
+  const usable =
+    req.res === res && typeof locals === "object" && locals !== null && Object.isExtensible(locals);
+  return (usable ? locals : req) as Carrier;
+}
+
+/** Keeps `session` of `manager` for `req`, beside any other manager's session of this request. */
+function keep(req: Request, res: Response, manager: object, session: RequestSession): void {
+  const carrier = carrierOf(req, res);
+  const previous = carrier[KEPT];
+  carrier[KEPT] = { req, manager, session, next: previous?.req === req ? previous : undefined };
 }
 
 /**
- * The session `manager` attached for this request: from its carrier, or, if the app replaced
- * `res.locals` since, through `req.session` (the session also carries its own attachment).
+ * The session `manager` loaded for this request: `req.session` (the session carries its own
+ * attachment), or, if the app replaced `req.session`, the one kept for this very request.
  */
 function sessionOf(req: Request, manager: object): RequestSession | undefined {
-  const found = attachedSession(carrierOf(req, req.res), manager);
-  if (found !== undefined) return found;
   const { session } = req as { session?: unknown };
-  return typeof session === "object" && session !== null
-    ? attachedSession(session, manager)
-    : undefined;
+  if (typeof session === "object" && session !== null) {
+    const attached = attachedSession(session, manager);
+    if (attached !== undefined) return attached;
+  }
+  for (let kept = carrierOf(req, req.res)[KEPT]; kept !== undefined; kept = kept.next) {
+    if (kept.req === req && kept.manager === manager) return kept.session;
+  }
+  return undefined;
 }
 
 /** Puts the session on the request, and holds the response back once it has a commit to make. */
@@ -72,7 +101,7 @@ function attach<Data extends JsonData<Data>>(
   manager: SessionManager<Data>,
   session: RequestSession<Data>,
 ): void {
-  attachSession(carrierOf(req, res), manager, session);
+  keep(req, res, manager, session as RequestSession);
   attachSession(session, manager, session);
   Object.assign(req, { session });
   // The response is held back only once there is something to commit.

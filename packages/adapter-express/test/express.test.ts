@@ -227,6 +227,95 @@ describe.each([
     const reply = JSON.parse((await sendRaw(server.url, "GET", "/", [])).body);
     expect(reply).toEqual({ same: true, ownKeys: 0, other: "refused" });
   });
+
+  /** A cookie of a session signed in as `userId` through `manager` itself. */
+  async function cookieOf(manager: SessionManager, userId: string): Promise<string> {
+    const session = await manager.load(undefined, { secure: true, host: "app.example" });
+    await session.create(userId);
+    return (await session.commit())!.setCookie.split(";")[0]!;
+  }
+
+  it("never hands a request another request's session when the app shares one res.locals", async () => {
+    const manager = new SessionManager({ store: new FaultInjectingStore(), onWarning: () => {} });
+    const alice = await cookieOf(manager, "alice");
+    const bob = await cookieOf(manager, "bob");
+    const shared = { site: "Example" };
+    let releaseAlice = (): void => {};
+    const aliceWaits = new Promise<void>((resolve) => {
+      releaseAlice = resolve;
+    });
+    let aliceArrived = (): void => {};
+    const aliceIsWaiting = new Promise<void>((resolve) => {
+      aliceArrived = resolve;
+    });
+    const app = express();
+    app.use((_req, res, next) => {
+      res.locals = shared;
+      next();
+    });
+    app.use(sessionMiddleware(manager));
+    app.get("/", async (req, res) => {
+      const own = (req as Request & { session: RequestSession }).session.userId;
+      if (own === "alice") {
+        aliceArrived();
+        await aliceWaits;
+      }
+      res.json({ own, found: getSession(req, manager).userId });
+    });
+    const server = await listenOnLoopback(app);
+    servers.push(server);
+    const get = (cookie: string) =>
+      sendRaw(server.url, "GET", "/", [["Cookie", cookie]]).then((reply) => JSON.parse(reply.body));
+    const first = get(alice);
+    await aliceIsWaiting;
+    expect(await get(bob)).toEqual({ own: "bob", found: "bob" });
+    releaseAlice();
+    expect(await first).toEqual({ own: "alice", found: "alice" });
+  });
+
+  it("finds each manager's session when two middlewares run and the second takes req.session", async () => {
+    const first = new SessionManager({ onWarning: () => {} });
+    const second = new SessionManager({ onWarning: () => {} });
+    const cookie = await cookieOf(first, "alice");
+    const app = express();
+    app.use(sessionMiddleware(first), sessionMiddleware(second));
+    app.get("/", (req, res) => {
+      res.json({ first: getSession(req, first).userId, second: getSession(req, second).exists });
+    });
+    const server = await listenOnLoopback(app);
+    servers.push(server);
+    const reply = await sendRaw(server.url, "GET", "/", [["Cookie", cookie]]);
+    expect(JSON.parse(reply.body)).toEqual({ first: "alice", second: false });
+  });
+
+  it("answers with the session when the app froze res.locals, on a store that answers later", async () => {
+    const manager = new SessionManager({ store: new FaultInjectingStore(), onWarning: () => {} });
+    const cookie = await cookieOf(manager, "alice");
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const app = express();
+      app.use((_req, res, next) => {
+        res.locals = Object.freeze({ site: "Example" });
+        next();
+      });
+      app.use(sessionMiddleware(manager));
+      app.get("/", (req, res) => {
+        res.json({ found: getSession(req, manager).userId });
+      });
+      const server = await listenOnLoopback(app);
+      servers.push(server);
+      const reply = await sendRaw(server.url, "GET", "/", [["Cookie", cookie]]);
+      expect([reply.status, JSON.parse(reply.body)]).toEqual([200, { found: "alice" }]);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
 });
 
 describe("getSession", () => {
