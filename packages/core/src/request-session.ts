@@ -1,4 +1,4 @@
-import { type Awaitable, andThen, promiseOf } from "./awaitable.js";
+import { type Awaitable, andThen, isPromiseLike, promiseOf } from "./awaitable.js";
 import {
   NoSessionError,
   ReauthRequiredError,
@@ -87,6 +87,8 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
   readonly #pending: PendingCommit;
   readonly #degraded: SessionStoreError | null;
   #onCommitNeeded: (() => void) | null = null;
+  /** The store write or destroy still under way, which a later one of this request waits for. */
+  #inFlight: Promise<void> | null = null;
 
   /** @internal Built by `SessionManager.load`. */
   constructor(
@@ -296,8 +298,10 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
 
   /** The signed-in user's live sessions, newest first, this one marked `current`. */
   listSessions(): Promise<SessionSummary[]> {
-    const userId = this.#requireUser("Listing sessions");
-    return listUserSessions(this.#engine, userId, this.#current?.id ?? null);
+    return promiseOf(() => {
+      const userId = this.#requireUser("Listing sessions");
+      return listUserSessions(this.#engine, userId, this.#current?.id ?? null);
+    });
   }
 
   /** Revokes one of the user's sessions by handle; resolves `false` if it is not theirs. */
@@ -342,6 +346,13 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
    * at once too when the store answers at once.
    */
   #write(): Awaitable<void> {
+    const inFlight = this.#inFlight;
+    if (inFlight !== null) return inFlight.then(() => this.#write());
+    return this.#track(this.#startWrite());
+  }
+
+  /** Starts the store write {@link #write} stands for. */
+  #startWrite(): Awaitable<void> {
     const current = this.#current;
     if (current === null || this.#degraded !== null) return;
     const engine = this.#engine;
@@ -511,11 +522,30 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
 
   /** Destroys the request's stored session, if any (a promise then), and leaves it. */
   #dropCurrent(): Awaitable<void> {
+    const inFlight = this.#inFlight;
+    if (inFlight !== null) {
+      const again = (): Awaitable<void> => this.#dropCurrent();
+      return inFlight.then(again, again);
+    }
     const current = this.#current;
     if (current === null) return;
     if (current.id !== null && !this.#pending.isNew)
-      return this.#destroyStored(current, current.id);
+      return this.#track(this.#destroyStored(current, current.id));
     this.#forget();
+  }
+
+  /**
+   * Remembers a store write or destroy until it settles, so that a second call of this request
+   * made meanwhile (a `save()` left un-awaited, then the commit; two `create()`s) waits for it
+   * instead of writing or destroying the same session twice.
+   */
+  #track(work: Awaitable<void>): Awaitable<void> {
+    if (!isPromiseLike(work)) return work;
+    const tracked: Promise<void> = Promise.resolve(work).finally(() => {
+      if (this.#inFlight === tracked) this.#inFlight = null;
+    });
+    this.#inFlight = tracked;
+    return tracked;
   }
 
   async #destroyStored(current: Current, id: string): Promise<void> {

@@ -4,6 +4,7 @@ import {
   MemoryStore,
   type RequestContext,
   SessionManager,
+  type SessionStore,
   type StoreCall,
   type StoredSession,
 } from "../src/index.js";
@@ -268,5 +269,75 @@ describe("GuardedStore.lookup", () => {
       code: "store_unavailable",
       cause: expect.objectContaining({ message: "connection reset" }),
     });
+  });
+});
+
+describe("calls of one request that overlap", () => {
+  /** A memory store, alone (answering at once) and behind one that answers with promises. */
+  function stores(): { store: SessionStore; memory: MemoryStore }[] {
+    const alone = new MemoryStore();
+    const behind = new MemoryStore();
+    return [
+      { store: alone, memory: alone },
+      { store: new FaultInjectingStore(behind), memory: behind },
+    ];
+  }
+
+  async function signedIn(store: SessionStore) {
+    const events: string[] = [];
+    const manager = new SessionManager({
+      store,
+      onEvent: (event) => events.push(`${event.type} ${"userId" in event ? event.userId : ""}`),
+    });
+    const header = await signIn(manager, "alice");
+    events.length = 0;
+    return { manager, header, events };
+  }
+
+  it("destroys the replaced session once when create() is called twice without waiting", async () => {
+    for (const { store, memory } of stores()) {
+      const { manager, header, events } = await signedIn(store);
+      const session = await manager.load(header, CONTEXT);
+      await Promise.all([session.create("bob"), session.create("bob")]);
+      await session.commit();
+      expect(events).toEqual(["destroyed alice", "created bob"]);
+      expect(memory.size).toBe(1);
+    }
+  });
+
+  it("ends signed out when destroy() follows create() without waiting", async () => {
+    for (const { store, memory } of stores()) {
+      const { manager, header } = await signedIn(store);
+      const session = await manager.load(header, CONTEXT);
+      await Promise.all([session.create("bob"), session.destroy()]);
+      expect(session.userId).toBeNull();
+      const headers = await session.commit();
+      expect(headers?.setCookie).toMatch(/^__Host-sid=;/);
+      expect(memory.size).toBe(0);
+    }
+  });
+
+  it("inserts a new session once when save() is left un-awaited and the commit follows", async () => {
+    const store = new FaultInjectingStore(new MemoryStore());
+    const { manager, events } = await signedIn(store);
+    const session = await manager.load(undefined, CONTEXT);
+    await session.create("bob");
+    const insert = vi.spyOn(store, "create");
+    const saved = session.save();
+    const headers = await session.commit();
+    await saved;
+    expect(insert).toHaveBeenCalledTimes(1);
+    expect(events).toEqual(["created bob"]);
+    expect(headers?.setCookie).toMatch(/^__Host-sid=[^;]+;/);
+  });
+
+  it("rejects, never throws, when sessions are listed without a signed-in user", async () => {
+    const manager = new SessionManager({ store: new MemoryStore() });
+    const session = await manager.load(undefined, CONTEXT);
+    let listed: Promise<unknown> | undefined;
+    expect(() => {
+      listed = session.listSessions();
+    }).not.toThrow();
+    await expect(listed).rejects.toMatchObject({ code: "no_session" });
   });
 });
