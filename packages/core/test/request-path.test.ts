@@ -317,6 +317,18 @@ describe("calls of one request that overlap", () => {
     }
   });
 
+  it("clears the cookie of a replaced session when the commit comes before create() is done", async () => {
+    for (const { store, memory } of stores()) {
+      const { manager, header } = await signedIn(store);
+      const session = await manager.load(header, CONTEXT);
+      const created = session.create("bob");
+      const headers = await session.commit();
+      await expect(created).rejects.toThrow(/after the response was committed/);
+      expect(headers?.setCookie).toMatch(/^__Host-sid=;/);
+      expect(memory.size).toBe(0);
+    }
+  });
+
   it("inserts a new session once when save() is left un-awaited and the commit follows", async () => {
     const store = new FaultInjectingStore(new MemoryStore());
     const { manager, events } = await signedIn(store);
