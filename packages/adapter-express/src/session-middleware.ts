@@ -42,6 +42,8 @@ export function sessionMiddleware<Data extends JsonData<Data>>(
 
 /** Where the sessions are kept for {@link getSession} besides `req.session`. */
 const KEPT = Symbol("sesame.express.sessions");
+/** On a session put in `req.session`: what `req.session` held before (another manager's session). */
+const BEFORE = Symbol("sesame.express.before");
 
 /**
  * A session kept for {@link getSession}, with the request it belongs to: an app may give several
@@ -78,17 +80,26 @@ function keep(req: Request, res: Response, manager: object, session: RequestSess
 }
 
 /**
- * The session `manager` loaded for this request: `req.session` (the session carries its own
- * attachment), or, if the app replaced `req.session`, the one kept for this very request.
+ * The session `manager` loaded for this request: `req.session` or a session it replaced (each
+ * carries its own attachment), or, if the app replaced `req.session`, the one kept for this very
+ * request, wherever it was kept (the carrier may have been frozen since).
  */
 function sessionOf(req: Request, manager: object): RequestSession | undefined {
-  const { session } = req as { session?: unknown };
-  if (typeof session === "object" && session !== null) {
+  // req.session, then the sessions it replaced on this very request (another manager's).
+  let session = (req as { session?: unknown }).session;
+  for (let hops = 0; typeof session === "object" && session !== null && hops < 64; hops++) {
     const attached = attachedSession(session, manager);
     if (attached !== undefined) return attached;
+    session = (session as { [BEFORE]?: unknown })[BEFORE];
   }
-  for (let kept = carrierOf(req, req.res)[KEPT]; kept !== undefined; kept = kept.next) {
-    if (kept.req === req && kept.manager === manager) return kept.session;
+  // Reading needs no extensible carrier: look wherever keep() may have written.
+  const locals: unknown = req.res?.locals;
+  const carriers: Carrier[] = [req as Carrier];
+  if (typeof locals === "object" && locals !== null) carriers.unshift(locals as Carrier);
+  for (const carrier of carriers) {
+    for (let kept = carrier[KEPT]; kept !== undefined; kept = kept.next) {
+      if (kept.req === req && kept.manager === manager) return kept.session;
+    }
   }
   return undefined;
 }
@@ -103,6 +114,10 @@ function attach<Data extends JsonData<Data>>(
 ): void {
   keep(req, res, manager, session as RequestSession);
   attachSession(session, manager, session);
+  const before = (req as { session?: unknown }).session;
+  if (typeof before === "object" && before !== null && before !== session) {
+    (session as unknown as { [BEFORE]?: unknown })[BEFORE] = before;
+  }
   Object.assign(req, { session });
   // The response is held back only once there is something to commit.
   session.onCommitNeeded(() => {

@@ -235,50 +235,69 @@ describe.each([
     return (await session.commit())!.setCookie.split(";")[0]!;
   }
 
-  it("never hands a request another request's session when the app shares one res.locals", async () => {
-    const manager = new SessionManager({ store: new FaultInjectingStore(), onWarning: () => {} });
-    const alice = await cookieOf(manager, "alice");
-    const bob = await cookieOf(manager, "bob");
-    const shared = { site: "Example" };
-    let releaseAlice = (): void => {};
-    const aliceWaits = new Promise<void>((resolve) => {
-      releaseAlice = resolve;
-    });
-    let aliceArrived = (): void => {};
-    const aliceIsWaiting = new Promise<void>((resolve) => {
-      aliceArrived = resolve;
-    });
-    const app = express();
-    app.use((_req, res, next) => {
-      res.locals = shared;
-      next();
-    });
-    app.use(sessionMiddleware(manager));
-    app.get("/", async (req, res) => {
-      const own = (req as Request & { session: RequestSession }).session.userId;
-      if (own === "alice") {
-        aliceArrived();
-        await aliceWaits;
-      }
-      res.json({ own, found: getSession(req, manager).userId });
-    });
-    const server = await listenOnLoopback(app);
-    servers.push(server);
-    const get = (cookie: string) =>
-      sendRaw(server.url, "GET", "/", [["Cookie", cookie]]).then((reply) => JSON.parse(reply.body));
-    const first = get(alice);
-    await aliceIsWaiting;
-    expect(await get(bob)).toEqual({ own: "bob", found: "bob" });
-    releaseAlice();
-    expect(await first).toEqual({ own: "alice", found: "alice" });
-  });
+  it.each([
+    ["one manager", 1],
+    ["two managers", 2],
+  ])(
+    "never hands a request another request's session when the app shares one res.locals (%s)",
+    async (_label, count) => {
+      const managers = [1, 2].slice(0, count).map(
+        (_, index) =>
+          new SessionManager({
+            store: index === 0 ? new FaultInjectingStore() : undefined,
+            onWarning: () => {},
+          }),
+      );
+      const manager = managers[0]!;
+      const alice = await cookieOf(manager, "alice");
+      const bob = await cookieOf(manager, "bob");
+      const shared = { site: "Example" };
+      let releaseAlice = (): void => {};
+      const aliceWaits = new Promise<void>((resolve) => {
+        releaseAlice = resolve;
+      });
+      let aliceArrived = (): void => {};
+      const aliceIsWaiting = new Promise<void>((resolve) => {
+        aliceArrived = resolve;
+      });
+      const app = express();
+      app.use((_req, res, next) => {
+        res.locals = shared;
+        next();
+      });
+      app.use(managers.map((each) => sessionMiddleware(each)));
+      app.get("/", async (req, res) => {
+        const before = getSession(req, manager).userId;
+        if (before === "alice") {
+          aliceArrived();
+          await aliceWaits;
+        }
+        res.json({ before, after: getSession(req, manager).userId });
+      });
+      const server = await listenOnLoopback(app);
+      servers.push(server);
+      const get = (cookie: string) =>
+        sendRaw(server.url, "GET", "/", [["Cookie", cookie]]).then((reply) =>
+          JSON.parse(reply.body),
+        );
+      const fromAlice = get(alice);
+      await aliceIsWaiting;
+      expect(await get(bob)).toEqual({ before: "bob", after: "bob" });
+      releaseAlice();
+      expect(await fromAlice).toEqual({ before: "alice", after: "alice" });
+    },
+  );
 
-  it("finds each manager's session when two middlewares run and the second takes req.session", async () => {
+  it("finds each manager's session when two middlewares run, even after the app froze res.locals", async () => {
     const first = new SessionManager({ onWarning: () => {} });
     const second = new SessionManager({ onWarning: () => {} });
     const cookie = await cookieOf(first, "alice");
     const app = express();
     app.use(sessionMiddleware(first), sessionMiddleware(second));
+    app.use((_req, res, next) => {
+      Object.freeze(res.locals);
+      next();
+    });
     app.get("/", (req, res) => {
       res.json({ first: getSession(req, first).userId, second: getSession(req, second).exists });
     });

@@ -267,10 +267,15 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
    */
   async rotate(): Promise<void> {
     this.#usable("Rotating a session");
+    // A write or destroy of this request still under way goes first.
+    while (this.#inFlight !== null) await this.#inFlight.catch(() => {});
+    this.#usable("Rotating a session");
     const current = this.#require("Rotating a session");
     if (this.#pending.isNew) return;
     const held = this.#held(current);
-    this.#settle(await replaceToken(this.#engine, held, this.#pending.changes, "privilege"));
+    await this.#track(
+      this.#settleWith(replaceToken(this.#engine, held, this.#pending.changes, "privilege")),
+    );
     this.#changed();
   }
 
@@ -347,7 +352,11 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
    */
   #write(): Awaitable<void> {
     const inFlight = this.#inFlight;
-    if (inFlight !== null) return inFlight.then(() => this.#write());
+    if (inFlight !== null) {
+      // After a failed one too: this call's own changes still want writing.
+      const again = (): Awaitable<void> => this.#write();
+      return inFlight.then(again, again);
+    }
     return this.#track(this.#startWrite());
   }
 

@@ -343,6 +343,37 @@ describe("calls of one request that overlap", () => {
     expect(headers?.setCookie).toMatch(/^__Host-sid=[^;]+;/);
   });
 
+  it("signs in whoever create() names, however it overlaps a rotate()", async () => {
+    for (const rotateFirst of [true, false]) {
+      const store = new FaultInjectingStore(new MemoryStore());
+      const { manager, header } = await signedIn(store);
+      const session = await manager.load(header, CONTEXT);
+      const calls = rotateFirst
+        ? [session.rotate(), session.create("bob")]
+        : [session.create("bob"), session.rotate()];
+      await Promise.all(calls);
+      const headers = await session.commit();
+      const next = await manager.load(headers!.setCookie.split(";")[0], CONTEXT);
+      expect([session.userId, next.userId], `rotate first: ${rotateFirst}`).toEqual(["bob", "bob"]);
+    }
+  });
+
+  it("still commits after a save() the app handled failed, whether or not it had settled", async () => {
+    for (const overlap of [false, true]) {
+      const store = new FaultInjectingStore(new MemoryStore());
+      const { manager, header } = await signedIn(store);
+      const session = await manager.load(header, CONTEXT);
+      session.set("theme", "dark");
+      store.setMode("fail", { only: ["update"] });
+      const saved = session.save().catch(() => "handled");
+      store.setMode("ok");
+      if (!overlap) expect(await saved).toBe("handled");
+      await expect(session.commit(), `overlapping: ${overlap}`).resolves.not.toBeUndefined();
+      await saved;
+      expect((await manager.load(header, CONTEXT)).get("theme")).toBe("dark");
+    }
+  });
+
   it("rejects, never throws, when sessions are listed without a signed-in user", async () => {
     const manager = new SessionManager({ store: new MemoryStore() });
     const session = await manager.load(undefined, CONTEXT);
