@@ -7,16 +7,22 @@ import { makeStoredSession, uniqueId } from "@sesame/core/testing";
 import { describe, expect, it } from "vitest";
 import { type SqliteDatabase, SqliteStore } from "../src/index.js";
 
+/** An open database of the driver under test. */
+type LockTestDb = SqliteDatabase & { close(): void };
+
 /** A driver's way to open a database file (or `:memory:`). */
 export interface LockTestDriver {
   name: string;
-  open(filename: string): SqliteDatabase & { close(): void };
+  open(filename: string): LockTestDb;
 }
 
 /** Registers the write-lock tests on `driver`; `file` names a database file in a temporary folder. */
 export function describeWriteLocking(driver: LockTestDriver, file: (base: string) => string): void {
   describe(`SqliteStore on ${driver.name}: writes under another connection's lock`, () => {
-    it("loses no later write after writes failed on another connection's lock", async () => {
+    /** A store on a file with a 10 ms busy timeout, and a second connection to the same file. */
+    async function withLocker(
+      run: (store: SqliteStore, db: LockTestDb, locker: LockTestDb) => Promise<void>,
+    ): Promise<void> {
       const filename = file(`${uniqueId("locked")}.db`);
       const db = driver.open(filename);
       const locker = driver.open(filename);
@@ -24,6 +30,15 @@ export function describeWriteLocking(driver: LockTestDriver, file: (base: string
         db.exec("PRAGMA busy_timeout = 10");
         const store = new SqliteStore(db);
         await store.createSchema();
+        await run(store, db, locker);
+      } finally {
+        locker.close();
+        db.close();
+      }
+    }
+
+    it("loses no later write after writes failed on another connection's lock", async () => {
+      await withLocker(async (store, _db, locker) => {
         const record = makeStoredSession(Date.now());
         const kept = uniqueId("id");
         await store.create(kept, record);
@@ -46,10 +61,7 @@ export function describeWriteLocking(driver: LockTestDriver, file: (base: string
         for (const write of writes(uniqueId("id"))) await write();
         expect(await store.get(later)).toEqual(record);
         expect(await new SqliteStore(locker).get(later)).toEqual(record);
-      } finally {
-        locker.close();
-        db.close();
-      }
+      });
     });
 
     it("writes inside a transaction the caller opened on the same connection, as part of it", async () => {
@@ -70,13 +82,7 @@ export function describeWriteLocking(driver: LockTestDriver, file: (base: string
     });
 
     it("keeps writing after writes inside the caller's transaction failed on another connection's lock", async () => {
-      const filename = file(`${uniqueId("joined")}.db`);
-      const db = driver.open(filename);
-      const locker = driver.open(filename);
-      try {
-        db.exec("PRAGMA busy_timeout = 10");
-        const store = new SqliteStore(db);
-        await store.createSchema();
+      await withLocker(async (store, db, locker) => {
         const record = makeStoredSession(Date.now());
         locker.exec("BEGIN IMMEDIATE");
         db.exec("BEGIN");
@@ -92,10 +98,7 @@ export function describeWriteLocking(driver: LockTestDriver, file: (base: string
           ...record,
           version: record.version + 1,
         });
-      } finally {
-        locker.close();
-        db.close();
-      }
+      });
     });
   });
 }
