@@ -230,17 +230,23 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
       this.#usable("Creating a session");
       if (typeof userId !== "string" || userId.length === 0)
         throw new TypeError("userId must be a non-empty string.");
-      const carried: SessionData = {};
-      for (const key of options.carryOver ?? []) {
-        if (this.#current !== null && Object.hasOwn(this.#current.data, key))
-          carried[key] = this.#current.data[key];
-      }
       for (const key of Object.keys(options.data ?? {})) this.#engine.checkKey(key);
-      const data: SessionData = { ...carried, ...options.data };
-      const text = this.#engine.serializeData(data);
-      const persistent = options.persistent ?? false;
-      return andThen(this.#dropCurrent(), () => this.#signIn(userId, persistent, data, text));
+      // The data to carry over is read once a write under way has merged in what it brings.
+      return andThen(this.#settled(), () => this.#replace(userId, options));
     });
+  }
+
+  /** Destroys the current session and starts {@link create}'s new one with the data it keeps. */
+  #replace(userId: string, options: CreateSessionOptions<Data>): Awaitable<void> {
+    const carried: SessionData = {};
+    for (const key of options.carryOver ?? []) {
+      if (this.#current !== null && Object.hasOwn(this.#current.data, key))
+        carried[key] = this.#current.data[key];
+    }
+    const data: SessionData = { ...carried, ...options.data };
+    const text = this.#engine.serializeData(data);
+    const persistent = options.persistent ?? false;
+    return andThen(this.#dropCurrent(), () => this.#signIn(userId, persistent, data, text));
   }
 
   /** Starts the new session of {@link create}, once the one it replaces is gone. */
@@ -268,7 +274,7 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
   async rotate(): Promise<void> {
     this.#usable("Rotating a session");
     // A write or destroy of this request still under way goes first.
-    while (this.#inFlight !== null) await this.#inFlight.catch(() => {});
+    while (this.#inFlight !== null) await this.#settled();
     this.#usable("Rotating a session");
     const current = this.#require("Rotating a session");
     if (this.#pending.isNew) return;
@@ -329,6 +335,8 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
   /** Revokes every session of the user, this one included; resolves how many. */
   async revokeAllSessions(): Promise<number> {
     const userId = this.#requireUser("Revoking sessions");
+    // A new session this request is still inserting is revoked with the others.
+    while (this.#inFlight !== null) await this.#settled();
     const count = await revokeUserSessions(this.#engine, userId);
     this.#forget();
     this.#changed();
@@ -541,6 +549,17 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
     if (current.id !== null && !this.#pending.isNew)
       return this.#track(this.#destroyStored(current, current.id));
     this.#forget();
+  }
+
+  /**
+   * Once no store write or destroy of this request is under way (at once if none is); a failed
+   * one is left to the call that started it.
+   */
+  #settled(): Awaitable<void> {
+    const inFlight = this.#inFlight;
+    if (inFlight === null) return;
+    const again = (): Awaitable<void> => this.#settled();
+    return inFlight.then(again, again);
   }
 
   /**

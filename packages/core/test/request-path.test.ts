@@ -11,6 +11,7 @@ import {
 import { KnownCookies } from "../src/known-cookies.js";
 import { platform as nodePlatform } from "../src/platform/node.js";
 import { FaultInjectingStore } from "../src/testing/fault-injecting-store.js";
+import { PausingStore } from "../src/testing/pausing-store.js";
 import { makeStoredSession } from "../src/testing/store-conformance.js";
 import { setup } from "./harness.js";
 
@@ -371,6 +372,40 @@ describe("calls of one request that overlap", () => {
       await expect(session.commit(), `overlapping: ${overlap}`).resolves.not.toBeUndefined();
       await saved;
       expect((await manager.load(header, CONTEXT)).get("theme")).toBe("dark");
+    }
+  });
+
+  it("revokes the new session too when revokeAllSessions() follows an un-awaited save()", async () => {
+    const memory = new MemoryStore();
+    const store = new PausingStore(memory);
+    const { manager } = await signedIn(store);
+    const session = await manager.load(undefined, CONTEXT);
+    await session.create("alice");
+    const pause = store.pauseAt(0);
+    const saved = session.save();
+    expect(await pause.reached).toBe("create");
+    const revoked = session.revokeAllSessions();
+    pause.release();
+    await saved;
+    expect(await revoked).toBe(2);
+    expect(memory.size).toBe(0);
+    // The new session's cookie never went out, so there is none to clear.
+    expect(await session.commit()).toBeNull();
+  });
+
+  it("carries over the data a save() under way merged in from another request", async () => {
+    for (const { store } of stores()) {
+      const { manager, header } = await signedIn(store);
+      const session = await manager.load(header, CONTEXT);
+      const other = await manager.load(header, CONTEXT);
+      other.set("cart", "3 books");
+      await other.commit();
+      session.set("theme", "dark");
+      const saved = session.save();
+      await session.create("alice", { carryOver: ["cart", "theme"] });
+      await saved;
+      const next = await manager.load((await session.commit())!.setCookie.split(";")[0], CONTEXT);
+      expect([next.get("cart"), next.get("theme")]).toEqual(["3 books", "dark"]);
     }
   });
 
