@@ -36,15 +36,22 @@ export interface Variant {
 }
 
 /**
- * The bare app whose login writes, through the framework's own API, the three headers a session
- * login sends (a signed-size `Set-Cookie` line, `Cache-Control: no-store`, `Vary: Cookie`) and
- * does nothing else: what answering a login with a cookie costs before any session work.
+ * A bare app whose login does one thing more than the bare one, measured on logins only:
+ * - `headers`: writes, through the framework's own API, the three headers a session login sends
+ *   (a signed-size `Set-Cookie` line, `Cache-Control: no-store`, `Vary: Cookie`): what answering
+ *   a login with a cookie costs before any session work;
+ * - `kept`: writes those headers and keeps one session-sized record in a `Map` (at most as many
+ *   as MemoryStore keeps): what keeping sessions in process memory costs by itself, whatever the
+ *   library.
  */
-function headersOnly(framework: Framework): Variant {
+function bareLogin(framework: Framework, extra: "headers" | "kept"): Variant {
   return {
-    id: `${framework}-bare-headers`,
+    id: `${framework}-bare-${extra}`,
     framework,
-    label: "bare + session headers only",
+    label:
+      extra === "headers"
+        ? "bare + session headers only"
+        : "bare + session headers + one record kept in memory",
     kind: "bare",
     store: "none",
     paths: ["create"],
@@ -54,7 +61,8 @@ function headersOnly(framework: Framework): Variant {
 /** Every variant, one server process each. */
 export const VARIANTS: readonly Variant[] = [
   { id: "express-bare", framework: "express", label: "bare", kind: "bare", store: "none" },
-  headersOnly("express"),
+  bareLogin("express", "headers"),
+  bareLogin("express", "kept"),
   {
     id: "express-sesame",
     framework: "express",
@@ -95,7 +103,8 @@ export const VARIANTS: readonly Variant[] = [
     redisClientCommands: ["get", "set", "expire", "del"],
   },
   { id: "koa-bare", framework: "koa", label: "bare", kind: "bare", store: "none" },
-  headersOnly("koa"),
+  bareLogin("koa", "headers"),
+  bareLogin("koa", "kept"),
   {
     id: "koa-sesame",
     framework: "koa",
@@ -119,7 +128,8 @@ export const VARIANTS: readonly Variant[] = [
     comparedWith: "koa-sesame-signed",
   },
   { id: "hono-bare", framework: "hono", label: "bare", kind: "bare", store: "none" },
-  headersOnly("hono"),
+  bareLogin("hono", "headers"),
+  bareLogin("hono", "kept"),
   {
     id: "hono-sesame",
     framework: "hono",
@@ -151,7 +161,8 @@ export const VARIANTS: readonly Variant[] = [
     comparedWith: "hono-sesame-signed",
   },
   { id: "fastify-bare", framework: "fastify", label: "bare", kind: "bare", store: "none" },
-  headersOnly("fastify"),
+  bareLogin("fastify", "headers"),
+  bareLogin("fastify", "kept"),
   {
     id: "fastify-sesame",
     framework: "fastify",

@@ -18,6 +18,7 @@ import {
   hostVariant,
   IDLE_TIMEOUT_SECONDS,
   INCUMBENT_COOKIE_NAME,
+  keepLoginRecord,
   nextUserId,
   nextWriteValue,
   requireEnv,
@@ -76,6 +77,15 @@ const headersOnlyOps: SessionOps = {
     res.append("Set-Cookie", SESSION_COOKIE_LINE);
     res.set("Cache-Control", "no-store");
     res.vary("Cookie");
+  },
+};
+
+/** The headers-only login that also keeps a session-sized record in memory. */
+const keptOps: SessionOps = {
+  ...bareOps,
+  login: async (req) => {
+    await headersOnlyOps.login(req);
+    keepLoginRecord(nextUserId(req.url));
   },
 };
 
@@ -176,6 +186,7 @@ function expressSessionVariant(stores: (app: "m" | "t") => object): HostedVarian
 async function createVariant(id: string): Promise<HostedVariant> {
   if (id === "express-bare") return bareVariant();
   if (id === "express-bare-headers") return bareVariant(headersOnlyOps);
+  if (id === "express-bare-kept") return bareVariant(keptOps);
   if (id === "express-sesame") return sesameVariant((calls) => countedMemoryStore(calls));
   if (id === "express-sesame-signed") {
     return sesameVariant((calls) => countedMemoryStore(calls), true);

@@ -22,6 +22,7 @@ import {
   hostVariant,
   IDLE_TIMEOUT_SECONDS,
   INCUMBENT_COOKIE_NAME,
+  keepLoginRecord,
   nextUserId,
   nextWriteValue,
   requireEnv,
@@ -91,6 +92,15 @@ const headersOnlyOps: SessionOps = {
     reply.header("set-cookie", SESSION_COOKIE_LINE);
     reply.header("cache-control", "no-store");
     reply.header("vary", "Cookie");
+  },
+};
+
+/** The headers-only login that also keeps a session-sized record in memory. */
+const keptOps: SessionOps = {
+  ...bareOps,
+  login: async (request, reply) => {
+    await headersOnlyOps.login(request, reply);
+    keepLoginRecord(nextUserId(request.url));
   },
 };
 
@@ -192,6 +202,7 @@ function fastifySessionVariant(): HostedVariant {
 function createVariant(id: string): HostedVariant {
   if (id === "fastify-bare") return bareVariant();
   if (id === "fastify-bare-headers") return bareVariant(headersOnlyOps);
+  if (id === "fastify-bare-kept") return bareVariant(keptOps);
   if (id === "fastify-sesame") return sesameVariant(false);
   if (id === "fastify-sesame-signed") return sesameVariant(true);
   if (id === "fastify-session") return fastifySessionVariant();

@@ -21,6 +21,7 @@ import {
   IDLE_TIMEOUT_SECONDS,
   INCUMBENT_COOKIE_NAME,
   JsonMapStore,
+  keepLoginRecord,
   nextUserId,
   nextWriteValue,
   requireEnv,
@@ -74,6 +75,15 @@ const headersOnlyOps: SessionOps<Env> = {
     c.header("Set-Cookie", SESSION_COOKIE_LINE, { append: true });
     c.header("Cache-Control", "no-store");
     c.header("Vary", "Cookie", { append: true });
+  },
+};
+
+/** The headers-only login that also keeps a session-sized record in memory. */
+const keptOps: SessionOps<Env> = {
+  ...bareOps,
+  login: async (c) => {
+    await headersOnlyOps.login(c);
+    keepLoginRecord(nextUserId(c.req.url));
   },
 };
 
@@ -178,6 +188,7 @@ function honoSessionVariant(): HostedVariant {
 function createVariant(id: string): HostedVariant {
   if (id === "hono-bare") return bareVariant();
   if (id === "hono-bare-headers") return bareVariant(headersOnlyOps);
+  if (id === "hono-bare-kept") return bareVariant(keptOps);
   if (id === "hono-sesame") return sesameVariant(false);
   if (id === "hono-sesame-signed") return sesameVariant(true);
   if (id === "hono-sessions") return honoSessionsVariant();

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { randomBytes } from "node:crypto";
 import { createServer, type RequestListener, type ServerResponse } from "node:http";
 import { getCookieValues } from "@sesame/core";
 import type { ReadyMessage, ServerStats } from "../protocol.js";
@@ -81,6 +82,38 @@ export function nextUserId(url: string): string {
   if (url.includes("storm")) return STORM_USER_ID;
   users++;
   return `user-${users}`;
+}
+
+/** Most records the `-bare-kept` apps keep: MemoryStore's default `maxSessions`. */
+const KEPT_RECORDS_LIMIT = 100_000;
+const keptRecords = new Map<string, object>();
+
+/**
+ * What any session store in process memory does at a login, and nothing else: keeps one record
+ * the shape and size of a sesame session under a new random key, dropping the oldest once
+ * {@link KEPT_RECORDS_LIMIT} are kept. The `-bare-kept` apps call it after writing the session
+ * headers, so the report shows what keeping sessions in memory costs by itself.
+ */
+export function keepLoginRecord(userId: string): void {
+  const now = Date.now();
+  keptRecords.set(randomBytes(32).toString("base64url"), {
+    userId,
+    handle: randomBytes(16).toString("base64url"),
+    data: "{}",
+    version: 0,
+    createdAt: now,
+    tokenIssuedAt: now,
+    lastSeenAt: now,
+    authTime: now,
+    expiresAt: now + IDLE_TIMEOUT_SECONDS * 1000,
+    absoluteExpiresAt: now + ABSOLUTE_TIMEOUT_SECONDS * 1000,
+    userAgent: null,
+    ip: null,
+    persistent: false,
+    successorId: null,
+    graceUntil: null,
+  });
+  if (keptRecords.size > KEPT_RECORDS_LIMIT) keptRecords.delete(keptRecords.keys().next().value!);
 }
 
 let writes = 0;

@@ -22,6 +22,7 @@ import {
   IDLE_TIMEOUT_SECONDS,
   INCUMBENT_COOKIE_NAME,
   JsonMapStore,
+  keepLoginRecord,
   nextUserId,
   nextWriteValue,
   requireEnv,
@@ -88,6 +89,15 @@ const headersOnlyOps: SessionOps<DefaultContext> = {
     ctx.append("Set-Cookie", SESSION_COOKIE_LINE);
     ctx.set("Cache-Control", "no-store");
     ctx.vary("Cookie");
+  },
+};
+
+/** The headers-only login that also keeps a session-sized record in memory. */
+const keptOps: SessionOps<DefaultContext> = {
+  ...bareOps,
+  login: async (ctx) => {
+    await headersOnlyOps.login(ctx);
+    keepLoginRecord(nextUserId(ctx.url));
   },
 };
 
@@ -180,6 +190,7 @@ function koaSessionVariant(): HostedVariant {
 function createVariant(id: string): HostedVariant {
   if (id === "koa-bare") return bareVariant();
   if (id === "koa-bare-headers") return bareVariant(headersOnlyOps);
+  if (id === "koa-bare-kept") return bareVariant(keptOps);
   if (id === "koa-sesame") return sesameVariant(false);
   if (id === "koa-sesame-signed") return sesameVariant(true);
   if (id === "koa-session") return koaSessionVariant();
