@@ -232,12 +232,13 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
         throw new TypeError("userId must be a non-empty string.");
       for (const key of Object.keys(options.data ?? {})) this.#engine.checkKey(key);
       // The data to carry over is read once a write under way has merged in what it brings.
-      return andThen(this.#settled(), () => this.#replace(userId, options));
+      return this.#afterSettled(() => this.#replace(userId, options));
     });
   }
 
   /** Destroys the current session and starts {@link create}'s new one with the data it keeps. */
   #replace(userId: string, options: CreateSessionOptions<Data>): Awaitable<void> {
+    this.#usable("Creating a session");
     const carried: SessionData = {};
     for (const key of options.carryOver ?? []) {
       if (this.#current !== null && Object.hasOwn(this.#current.data, key))
@@ -274,25 +275,35 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
   async rotate(): Promise<void> {
     this.#usable("Rotating a session");
     // A write or destroy of this request still under way goes first.
-    while (this.#inFlight !== null) await this.#settled();
+    await this.#afterSettled(() => this.#rotateNow());
+    this.#changed();
+  }
+
+  /** The rotation of {@link rotate}, once nothing else of this request is under way. */
+  #rotateNow(): Awaitable<void> {
     this.#usable("Rotating a session");
     const current = this.#require("Rotating a session");
     if (this.#pending.isNew) return;
     const held = this.#held(current);
-    await this.#track(
+    return this.#track(
       this.#settleWith(replaceToken(this.#engine, held, this.#pending.changes, "privilege")),
     );
-    this.#changed();
   }
 
   /** Signs the same user in again: a new token, and fresh idle, absolute and auth times. */
-  async reauthenticate(): Promise<void> {
-    const current = this.#require("Re-authenticating");
-    const userId = current.record.userId;
-    if (userId === null) throw new NoSessionError("Re-authenticating");
-    await this.create(userId, {
-      carryOver: Object.keys(current.data) as (keyof Data & string)[],
-      persistent: current.record.persistent,
+  reauthenticate(): Promise<void> {
+    return promiseOf(() => {
+      this.#usable("Re-authenticating");
+      // Every key is kept, those a write under way merges in too.
+      return this.#afterSettled(() => {
+        const current = this.#require("Re-authenticating");
+        const userId = current.record.userId;
+        if (userId === null) throw new NoSessionError("Re-authenticating");
+        return this.#replace(userId, {
+          carryOver: Object.keys(current.data) as (keyof Data & string)[],
+          persistent: current.record.persistent,
+        });
+      });
     });
   }
 
@@ -334,11 +345,17 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
 
   /** Revokes every session of the user, this one included; resolves how many. */
   async revokeAllSessions(): Promise<number> {
-    const userId = this.#requireUser("Revoking sessions");
-    // A new session this request is still inserting is revoked with the others.
-    while (this.#inFlight !== null) await this.#settled();
-    const count = await revokeUserSessions(this.#engine, userId);
-    this.#forget();
+    let count = 0;
+    // After this request's write under way (a new session it inserts is revoked with the
+    // others); a commit made meanwhile waits for the revocation.
+    await this.#afterSettled(() => {
+      const userId = this.#requireUser("Revoking sessions");
+      const revoked = revokeUserSessions(this.#engine, userId).then((revokedCount) => {
+        count = revokedCount;
+        this.#forget();
+      });
+      return this.#track(revoked);
+    });
     this.#changed();
     return count;
   }
@@ -359,13 +376,8 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
    * at once too when the store answers at once.
    */
   #write(): Awaitable<void> {
-    const inFlight = this.#inFlight;
-    if (inFlight !== null) {
-      // After a failed one too: this call's own changes still want writing.
-      const again = (): Awaitable<void> => this.#write();
-      return inFlight.then(again, again);
-    }
-    return this.#track(this.#startWrite());
+    // After a failed one too: this call's own changes still want writing.
+    return this.#afterSettled(() => this.#track(this.#startWrite()));
   }
 
   /** Starts the store write {@link #write} stands for. */
@@ -539,26 +551,24 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
 
   /** Destroys the request's stored session, if any (a promise then), and leaves it. */
   #dropCurrent(): Awaitable<void> {
-    const inFlight = this.#inFlight;
-    if (inFlight !== null) {
-      const again = (): Awaitable<void> => this.#dropCurrent();
-      return inFlight.then(again, again);
-    }
-    const current = this.#current;
-    if (current === null) return;
-    if (current.id !== null && !this.#pending.isNew)
-      return this.#track(this.#destroyStored(current, current.id));
-    this.#forget();
+    return this.#afterSettled(() => {
+      const current = this.#current;
+      if (current === null) return;
+      if (current.id !== null && !this.#pending.isNew)
+        return this.#track(this.#destroyStored(current, current.id));
+      this.#forget();
+    });
   }
 
   /**
-   * Once no store write or destroy of this request is under way (at once if none is); a failed
-   * one is left to the call that started it.
+   * Runs `next` once no store write or destroy of this request is under way: at once if none
+   * is, else in the callback where the last one settles (a failed one is left to the call that
+   * started it), so that calls made while one was under way go on in the order they were made.
    */
-  #settled(): Awaitable<void> {
+  #afterSettled<T>(next: () => Awaitable<T>): Awaitable<T> {
     const inFlight = this.#inFlight;
-    if (inFlight === null) return;
-    const again = (): Awaitable<void> => this.#settled();
+    if (inFlight === null) return next();
+    const again = (): Awaitable<T> => this.#afterSettled(next);
     return inFlight.then(again, again);
   }
 

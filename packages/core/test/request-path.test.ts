@@ -3,6 +3,7 @@ import {
   GuardedStore,
   MemoryStore,
   type RequestContext,
+  type RequestSession,
   SessionManager,
   type SessionStore,
   type StoreCall,
@@ -295,6 +296,19 @@ describe("calls of one request that overlap", () => {
     return { manager, header, events };
   }
 
+  /** A signed-in request with a changed value whose save() waits at its first store call. */
+  async function savingWhilePaused() {
+    const memory = new MemoryStore();
+    const store = new PausingStore(memory);
+    const { manager, header } = await signedIn(store);
+    const session = await manager.load(header, CONTEXT);
+    session.set("theme", "dark");
+    const pause = store.pauseAt(0);
+    const saved = session.save();
+    await pause.reached;
+    return { manager, header, memory, session, saved, release: () => pause.release() };
+  }
+
   it("destroys the replaced session once when create() is called twice without waiting", async () => {
     for (const { store, memory } of stores()) {
       const { manager, header, events } = await signedIn(store);
@@ -394,18 +408,79 @@ describe("calls of one request that overlap", () => {
   });
 
   it("carries over the data a save() under way merged in from another request", async () => {
-    for (const { store } of stores()) {
+    const replacements = {
+      "create() with carryOver": (session: RequestSession) =>
+        session.create("alice", { carryOver: ["cart", "theme"] }),
+      "reauthenticate()": (session: RequestSession) => session.reauthenticate(),
+    };
+    for (const [label, replace] of Object.entries(replacements)) {
+      for (const { store } of stores()) {
+        const { manager, header } = await signedIn(store);
+        const session = await manager.load(header, CONTEXT);
+        const other = await manager.load(header, CONTEXT);
+        other.set("cart", "3 books");
+        await other.commit();
+        session.set("theme", "dark");
+        const saved = session.save();
+        await replace(session);
+        await saved;
+        const next = await manager.load((await session.commit())!.setCookie.split(";")[0], CONTEXT);
+        expect([next.userId, next.get("cart"), next.get("theme")], label).toEqual([
+          "alice",
+          "3 books",
+          "dark",
+        ]);
+      }
+    }
+  });
+
+  it("rejects a create() still waiting for a save() when the commit comes, and keeps the session", async () => {
+    const { manager, header, memory, session, saved, release } = await savingWhilePaused();
+    const created = session.create("bob");
+    const committed = session.commit();
+    release();
+    await expect(created).rejects.toThrow(/after the response was committed/);
+    await saved;
+    expect(await committed).toBeNull();
+    const next = await manager.load(header, CONTEXT);
+    expect([session.userId, next.userId, next.get("theme")]).toEqual(["alice", "alice", "dark"]);
+    expect(memory.size).toBe(1);
+  });
+
+  it("ends signed out when destroy() follows create() while a save() is under way", async () => {
+    const { memory, session, saved, release } = await savingWhilePaused();
+    const calls = [saved, session.create("bob"), session.destroy()];
+    release();
+    await Promise.all(calls);
+    expect(session.userId).toBeNull();
+    expect((await session.commit())?.setCookie).toMatch(/^__Host-sid=;/);
+    expect(memory.size).toBe(0);
+  });
+
+  it("revokes the sessions of the user create() signed in when revokeAllSessions() follows it", async () => {
+    for (const { store, memory } of stores()) {
+      const { manager, header } = await signedIn(store);
+      await signIn(manager, "bob");
+      const session = await manager.load(header, CONTEXT);
+      const created = session.create("bob");
+      const revoked = session.revokeAllSessions();
+      await created;
+      expect(await revoked).toBe(1);
+      expect(session.userId).toBeNull();
+      expect(memory.size).toBe(0);
+    }
+  });
+
+  it("sends no cookie for a session revokeAllSessions() is revoking when the commit follows", async () => {
+    for (const { store, memory } of stores()) {
       const { manager, header } = await signedIn(store);
       const session = await manager.load(header, CONTEXT);
-      const other = await manager.load(header, CONTEXT);
-      other.set("cart", "3 books");
-      await other.commit();
-      session.set("theme", "dark");
-      const saved = session.save();
-      await session.create("alice", { carryOver: ["cart", "theme"] });
-      await saved;
-      const next = await manager.load((await session.commit())!.setCookie.split(";")[0], CONTEXT);
-      expect([next.get("cart"), next.get("theme")]).toEqual(["3 books", "dark"]);
+      await session.create("bob");
+      const revoked = session.revokeAllSessions();
+      const headers = await session.commit();
+      await revoked;
+      expect(headers?.setCookie).toMatch(/^__Host-sid=;/);
+      expect(memory.size).toBe(0);
     }
   });
 
