@@ -48,6 +48,12 @@ export interface MigrateFromExpressSessionOptions {
   name?: string;
   /** The sesame session an old one becomes, or `null` to leave it (an anonymous one, say). */
   map(oldSession: ExpressSessionRecord): MigratedSession | null | Promise<MigratedSession | null>;
+  /**
+   * How long `map` may take before the request fails with a `SessionStoreError`
+   * (`store_timeout`), so a `map` that never answers cannot hold the request, or the requests
+   * that share its migration. Default: the manager's `storeTimeoutMs`.
+   */
+  mapTimeoutMs?: number;
 }
 
 /**
@@ -90,6 +96,28 @@ function callOldStore<T>(
     } catch (error) {
       fail("store_unavailable", error);
     }
+  });
+}
+
+/**
+ * What `map` makes of the old session; a throw or a rejection is passed on as it is, and no
+ * answer within `timeoutMs` is a `SessionStoreError` (`store_timeout`).
+ */
+function mapWithin(
+  timeoutMs: number,
+  map: MigrateFromExpressSessionOptions["map"],
+  old: ExpressSessionRecord,
+): Promise<MigratedSession | null> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      const message = `map() gave no answer within ${timeoutMs} ms while migrating a session.`;
+      reject(new SessionStoreError("store_timeout", message));
+    }, timeoutMs);
+    const settle = (): void => clearTimeout(timer);
+    Promise.resolve()
+      .then(() => map(old))
+      .then(resolve, reject)
+      .finally(settle);
   });
 }
 
@@ -154,6 +182,12 @@ export function migrateFromExpressSession<Data extends JsonData<Data>>(
   }
   const name = options.name ?? EXPRESS_SESSION_MIGRATION_DEFAULTS.name;
   const { storeTimeoutMs: timeoutMs, renewalGraceMs, now } = manager.options;
+  const mapTimeoutMs = options.mapTimeoutMs ?? timeoutMs;
+  if (!Number.isInteger(mapTimeoutMs) || mapTimeoutMs < 1) {
+    throw new SessionConfigError(
+      `migrateFromExpressSession: mapTimeoutMs must be a positive integer, got ${mapTimeoutMs}.`,
+    );
+  }
   /** Migrations by old id: in flight (`until` infinite), or done and still honoured until `until`. */
   const migrations = new Map<string, { pending: Promise<Migration | null>; until: number }>();
 
@@ -162,7 +196,7 @@ export function migrateFromExpressSession<Data extends JsonData<Data>>(
       options.store.get(sid, done),
     );
     if (old === null || old === undefined) return null;
-    const mapped = await options.map(old);
+    const mapped = await mapWithin(mapTimeoutMs, options.map, old);
     if (mapped === null) return null;
     const fresh = await manager.load(undefined, requestContext(req));
     const persistent = mapped.persistent ?? typeof old.cookie?.originalMaxAge === "number";

@@ -2,7 +2,7 @@
  * `migrateFromExpressSession` against the real thing: express-session issues sessions into its
  * MemoryStore and into Redis through connect-redis, then the app switches to sesame.
  */
-import { type SessionEvent, SessionManager } from "@sesame/core";
+import { SessionConfigError, type SessionEvent, SessionManager } from "@sesame/core";
 import {
   type ConformanceServer,
   type HttpReply,
@@ -22,6 +22,7 @@ import {
 import {
   type ExpressSessionStore,
   getSession,
+  type MigrateFromExpressSessionOptions,
   migrateFromExpressSession,
   sessionMiddleware,
 } from "../src/index.js";
@@ -83,7 +84,11 @@ const storeFailure: ErrorRequestHandler = (error, _req, res, _next) => {
 };
 
 /** The app after the switch: sesame, with the migration in front. */
-function newApp(manager: SessionManager<Data>, store: ExpressSessionStore) {
+function newApp(
+  manager: SessionManager<Data>,
+  store: ExpressSessionStore,
+  options: Partial<MigrateFromExpressSessionOptions> = {},
+) {
   const app = express();
   app.use(
     migrateFromExpressSession(manager, {
@@ -93,6 +98,7 @@ function newApp(manager: SessionManager<Data>, store: ExpressSessionStore) {
         typeof old.userId === "string"
           ? { userId: old.userId, data: { theme: old.theme as string } }
           : null,
+      ...options,
     }),
   );
   app.use(sessionMiddleware(manager));
@@ -286,6 +292,33 @@ describe.each(oldStores)("migrating from express-session with %s", (_label, make
     expect(failing.setCookies).toEqual([]);
     counted.failing = false;
     expect((await me(cookie)).status).toBe(200);
+  });
+
+  it("answers 503 when map gives no answer within mapTimeoutMs, and migrates once it does", async () => {
+    let answering = false;
+    const server = await listenOnLoopback(
+      newApp(manager, store as unknown as ExpressSessionStore, {
+        mapTimeoutMs: 50,
+        map: (old) => (answering ? { userId: old.userId as string } : new Promise(() => {})),
+      }),
+    );
+    servers.push(server);
+    const cookie = await oldCookie();
+    const stuck = await sendRequest(server.url, "GET", "/me", { cookie });
+    expect(stuck.status).toBe(503);
+    expect(stuck.setCookies).toEqual([]);
+    answering = true;
+    const reply = await sendRequest(server.url, "GET", "/me", { cookie });
+    expect(reply.status).toBe(200);
+    expect(await oldRecord(cookie)).toBeNull();
+  });
+
+  it("refuses a mapTimeoutMs that is not a positive whole number of milliseconds", () => {
+    for (const mapTimeoutMs of [0, -1, 1.5, Number.NaN]) {
+      expect(() =>
+        newApp(manager, store as unknown as ExpressSessionStore, { mapTimeoutMs }),
+      ).toThrow(SessionConfigError);
+    }
   });
 
   it("leaves a session that map turns down", async () => {
