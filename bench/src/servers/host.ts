@@ -87,6 +87,12 @@ export function nextUserId(url: string): string {
 /** Most records the `-bare-kept` apps keep: MemoryStore's default `maxSessions`. */
 const KEPT_RECORDS_LIMIT = 100_000;
 const keptRecords = new Map<string, object>();
+/**
+ * The kept keys in the order they came, as a ring: the oldest is dropped by its slot, because
+ * finding a Map's first key walks every deleted entry before it.
+ */
+const keptKeys: (string | undefined)[] = new Array(KEPT_RECORDS_LIMIT);
+let nextKeptSlot = 0;
 
 /**
  * What any session store in process memory does at a login, and nothing else: keeps one record
@@ -96,7 +102,12 @@ const keptRecords = new Map<string, object>();
  */
 export function keepLoginRecord(userId: string): void {
   const now = Date.now();
-  keptRecords.set(randomBytes(32).toString("base64url"), {
+  const oldest = keptKeys[nextKeptSlot];
+  if (oldest !== undefined) keptRecords.delete(oldest);
+  const key = randomBytes(32).toString("base64url");
+  keptKeys[nextKeptSlot] = key;
+  nextKeptSlot = (nextKeptSlot + 1) % KEPT_RECORDS_LIMIT;
+  keptRecords.set(key, {
     userId,
     handle: randomBytes(16).toString("base64url"),
     data: "{}",
@@ -113,7 +124,6 @@ export function keepLoginRecord(userId: string): void {
     successorId: null,
     graceUntil: null,
   });
-  if (keptRecords.size > KEPT_RECORDS_LIMIT) keptRecords.delete(keptRecords.keys().next().value!);
 }
 
 let writes = 0;
