@@ -43,9 +43,13 @@ export class PendingCommit {
     return this.isNew || this.cookie !== null || this.touch || this.patch.size > 0;
   }
 
-  /** This request's unsaved changes, as the write operations take them. */
+  /**
+   * This request's unsaved changes as they stand, as a write takes them: a copy, so changes made
+   * while that write is under way are not mistaken for written ones.
+   */
   get changes(): PendingChanges {
-    return { patch: this.patch, touch: this.touch };
+    const patch = this.#patch;
+    return { patch: patch === null ? NO_CHANGES : new Map(patch), touch: this.touch };
   }
 
   /** A brand-new session: inserted, and its cookie set, at commit. */
@@ -56,17 +60,30 @@ export class PendingCommit {
     this.cookie = "set";
   }
 
-  /** The new session is in the store. */
-  inserted(): void {
+  /** The new session is in the store, with the `written` changes; later ones stay pending. */
+  inserted(written: PendingChanges): void {
     this.isNew = false;
-    this.#patch = null;
+    this.#dropWritten(written);
   }
 
-  /** A write landed; with `newToken` the session moved to a token the client lacks. */
-  saved(newToken: boolean): void {
+  /**
+   * A write of the `written` changes landed; changes made while it was under way stay pending.
+   * With `newToken` the session moved to a token the client lacks.
+   */
+  saved(newToken: boolean, written: PendingChanges): void {
     if (newToken) this.cookie = "set";
-    this.#patch = null;
-    this.touch = false;
+    this.#dropWritten(written);
+  }
+
+  /** Drops the changes a write stored, keeping any made to a key since it began. */
+  #dropWritten(written: PendingChanges): void {
+    if (written.touch) this.touch = false;
+    const patch = this.#patch;
+    if (patch === null) return;
+    for (const [key, value] of written.patch) {
+      if (patch.has(key) && patch.get(key) === value) patch.delete(key);
+    }
+    if (patch.size === 0) this.#patch = null;
   }
 
   /** The session left this request: clear the cookie the client holds, if it sent one. */

@@ -14,6 +14,7 @@ import type { LoadedSession, SessionData, SessionEngine } from "./session-engine
 import {
   destroySession,
   type HeldSession,
+  type PendingChanges,
   REMOVED,
   replaceToken,
   saveChanges,
@@ -211,13 +212,20 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
   #change(key: string, value: unknown): void {
     this.#usable("Changing session data");
     const current = this.#current ?? this.#startNew(null, false, null);
-    const next: SessionData = { ...current.data };
-    if (value === REMOVED) delete next[key];
-    else next[key] = value;
-    current.record = { ...current.record, data: this.#engine.serializeData(next) };
-    current.data = next;
+    this.#apply(current, new Map([[key, value]]));
     this.#pending.change(key, value);
     this.#changed();
+  }
+
+  /** Sets (or removes) the keys of `patch` in `current`'s data and record. */
+  #apply(current: Current, patch: ReadonlyMap<string, unknown>): void {
+    const next: SessionData = { ...current.data };
+    for (const [key, value] of patch) {
+      if (value === REMOVED) delete next[key];
+      else next[key] = value;
+    }
+    current.record = { ...current.record, data: this.#engine.serializeData(next) };
+    current.data = next;
   }
 
   /**
@@ -284,9 +292,10 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
     this.#usable("Rotating a session");
     const current = this.#require("Rotating a session");
     if (this.#pending.isNew) return;
+    const changes = this.#pending.changes;
     const held = this.#held(current);
     return this.#track(
-      this.#settleWith(replaceToken(this.#engine, held, this.#pending.changes, "privilege")),
+      this.#settleWith(replaceToken(this.#engine, held, changes, "privilege"), changes),
     );
   }
 
@@ -338,9 +347,21 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
 
   /** Revokes every other session of the user ("sign out everywhere else"); resolves how many. */
   async revokeOtherSessions(): Promise<number> {
-    const userId = this.#requireUser("Revoking sessions");
+    this.#requireUser("Revoking sessions");
+    // This session is stored first, so it has the id the revocation spares.
     await this.save();
-    return revokeUserSessions(this.#engine, userId, this.#current?.id ?? undefined);
+    let count = 0;
+    // Once any later write of this request has settled, which may have moved the session to a
+    // new id; a commit made meanwhile waits for the revocation.
+    await this.#afterSettled(() => {
+      const userId = this.#requireUser("Revoking sessions");
+      const exceptId = this.#current?.id ?? undefined;
+      const revoked = revokeUserSessions(this.#engine, userId, exceptId).then((revokedCount) => {
+        count = revokedCount;
+      });
+      return this.#track(revoked);
+    });
+    return count;
   }
 
   /** Revokes every session of the user, this one included; resolves how many. */
@@ -350,10 +371,12 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
     // others); a commit made meanwhile waits for the revocation.
     await this.#afterSettled(() => {
       const userId = this.#requireUser("Revoking sessions");
-      const revoked = revokeUserSessions(this.#engine, userId).then((revokedCount) => {
-        count = revokedCount;
-        this.#forget();
-      });
+      // Left even when the revocation fails part-way: this request signs out either way.
+      const revoked = revokeUserSessions(this.#engine, userId)
+        .then((revokedCount) => {
+          count = revokedCount;
+        })
+        .finally(() => this.#forget());
       return this.#track(revoked);
     });
     this.#changed();
@@ -390,18 +413,20 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
       if (engine.cookie.canWrite(this.#requestContext())) return this.#insert(current);
       return;
     }
+    const changes = pending.changes;
     if (current.token !== null && engine.isRenewalDue(current.record, engine.now())) {
       return this.#settleWith(
-        replaceToken(engine, this.#held(current), pending.changes, "renewal"),
+        replaceToken(engine, this.#held(current), changes, "renewal"),
+        changes,
       );
     }
-    if (pending.patch.size === 0 && !pending.touch) return;
-    return this.#settleWith(saveChanges(engine, this.#held(current), pending.changes));
+    if (changes.patch.size === 0 && !changes.touch) return;
+    return this.#settleWith(saveChanges(engine, this.#held(current), changes), changes);
   }
 
-  /** Takes in where a store write left the session, once it is done. */
-  async #settleWith(write: Promise<WriteOutcome>): Promise<void> {
-    this.#settle(await write);
+  /** Takes in where a store write of `changes` left the session, once it is done. */
+  async #settleWith(write: Promise<WriteOutcome>, changes: PendingChanges): Promise<void> {
+    this.#settle(await write, changes);
   }
 
   /**
@@ -500,16 +525,19 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
   /** Inserts the new session; at once when hashing and the store answer at once. */
   #insert(current: Current): Awaitable<void> {
     const engine = this.#engine;
+    // What is inserted is the session as it stands now; later changes are saved after it.
+    const { record } = current;
+    const changes = this.#pending.changes;
     return andThen(engine.hash(current.token!), (id) =>
-      andThen(engine.store.insert(id, current.record), () => this.#inserted(current, id)),
+      andThen(engine.store.insert(id, record), () => this.#inserted(current, id, changes)),
     );
   }
 
   /** The new session is stored under `id`: announce it, then hold the user to their limit. */
-  #inserted(current: Current, id: string): Awaitable<void> {
+  #inserted(current: Current, id: string, changes: PendingChanges): Awaitable<void> {
     const engine = this.#engine;
     current.id = id;
-    this.#pending.inserted();
+    this.#pending.inserted(changes);
     const { handle, userId } = current.record;
     engine.emit({ type: "created", at: engine.now(), handle, userId });
     if (userId === null) return;
@@ -535,8 +563,11 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
     return { ...current, id: current.id! };
   }
 
-  /** Takes in where a write left the session: saved (perhaps under a new token), or lost. */
-  #settle(outcome: WriteOutcome): void {
+  /**
+   * Takes in where a write of `changes` left the session: saved (perhaps under a new token),
+   * or lost. Changes made while it was under way are kept, and saved by the next write.
+   */
+  #settle(outcome: WriteOutcome, changes: PendingChanges): void {
     if (outcome.status !== "saved") {
       this.#forget();
       // Superseded: another response carries the session's new token; leave the cookie to it.
@@ -545,8 +576,11 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
     }
     const { session } = outcome;
     const newToken = session.token !== null && session.token !== this.#current?.token;
-    this.#current = { ...session };
-    this.#pending.saved(newToken);
+    const settled: Current = { ...session };
+    this.#pending.saved(newToken, changes);
+    const later = this.#pending.patch;
+    if (later.size > 0) this.#apply(settled, later);
+    this.#current = settled;
   }
 
   /** Destroys the request's stored session, if any (a promise then), and leaves it. */
@@ -579,10 +613,14 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
    */
   #track(work: Awaitable<void>): Awaitable<void> {
     if (!isPromiseLike(work)) return work;
-    const tracked: Promise<void> = Promise.resolve(work).finally(() => {
-      if (this.#inFlight === tracked) this.#inFlight = null;
-    });
+    const tracked: Promise<void> = Promise.resolve(work);
     this.#inFlight = tracked;
+    // Cleared by the first reaction to the tracked promise, so calls already waiting for it go
+    // on before any call made once it settles.
+    const clear = (): void => {
+      if (this.#inFlight === tracked) this.#inFlight = null;
+    };
+    tracked.then(clear, clear);
     return tracked;
   }
 

@@ -484,6 +484,67 @@ describe("calls of one request that overlap", () => {
     }
   });
 
+  it("keeps a change made while a write is under way, whichever write it is", async () => {
+    // Each prepares a change, then starts the write that stores it.
+    const writes = {
+      "save() of a change": (session: RequestSession) => {
+        session.set("theme", "dark");
+        return session.save();
+      },
+      "save() of a new session": (session: RequestSession) => session.save(),
+      "rotate()": (session: RequestSession) => {
+        session.set("theme", "dark");
+        return session.rotate();
+      },
+    };
+    for (const [label, write] of Object.entries(writes)) {
+      const store = new FaultInjectingStore(new MemoryStore());
+      const { manager, header } = await signedIn(store);
+      const session = await manager.load(header, CONTEXT);
+      if (label === "save() of a new session")
+        await session.create("alice", { data: { theme: "dark" } });
+      const written = write(session);
+      session.set("cart", "3 books");
+      await written;
+      expect(session.get("cart"), label).toBe("3 books");
+      const headers = await session.commit();
+      const cookie = headers?.setCookie.split(";")[0] ?? header;
+      const next = await manager.load(cookie, CONTEXT);
+      expect([next.userId, next.get("theme"), next.get("cart")], label).toEqual([
+        "alice",
+        "dark",
+        "3 books",
+      ]);
+    }
+  });
+
+  it("spares the rotated session when revokeOtherSessions() is followed by rotate()", async () => {
+    const store = new FaultInjectingStore(new MemoryStore());
+    const { manager, header } = await signedIn(store);
+    await signIn(manager, "alice");
+    const session = await manager.load(header, CONTEXT);
+    session.set("theme", "dark");
+    const [revoked] = await Promise.all([session.revokeOtherSessions(), session.rotate()]);
+    const headers = await session.commit();
+    const next = await manager.load(headers!.setCookie.split(";")[0], CONTEXT);
+    expect([revoked, next.userId, next.get("theme")]).toEqual([1, "alice", "dark"]);
+  });
+
+  it("signs the request out when revokeAllSessions() fails part-way", async () => {
+    for (const { store, memory } of stores()) {
+      const faulty = new FaultInjectingStore(store);
+      const { manager, header } = await signedIn(faulty);
+      const session = await manager.load(header, CONTEXT);
+      await session.create("bob");
+      faulty.setMode("fail", { only: ["deleteByUser"] });
+      await expect(session.revokeAllSessions()).rejects.toThrow();
+      faulty.setMode("ok");
+      expect(session.userId).toBeNull();
+      expect((await session.commit())?.setCookie).toMatch(/^__Host-sid=;/);
+      expect(memory.size).toBe(0);
+    }
+  });
+
   it("rejects, never throws, when sessions are listed without a signed-in user", async () => {
     const manager = new SessionManager({ store: new MemoryStore() });
     const session = await manager.load(undefined, CONTEXT);
