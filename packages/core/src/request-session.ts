@@ -347,20 +347,23 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
 
   /** Revokes every other session of the user ("sign out everywhere else"); resolves how many. */
   async revokeOtherSessions(): Promise<number> {
-    this.#requireUser("Revoking sessions");
-    // This session is stored first, so it has the id the revocation spares.
-    await this.save();
+    // The user signed in when it is called, whatever a call of this request made meanwhile does.
+    const userId = this.#requireUser("Revoking sessions");
     let count = 0;
-    // Once any later write of this request has settled, which may have moved the session to a
-    // new id; a commit made meanwhile waits for the revocation.
-    await this.#afterSettled(() => {
-      const userId = this.#requireUser("Revoking sessions");
-      const exceptId = this.#current?.id ?? undefined;
-      const revoked = revokeUserSessions(this.#engine, userId, exceptId).then((revokedCount) => {
-        count = revokedCount;
-      });
-      return this.#track(revoked);
-    });
+    // This session is stored first, so it has the id the revocation spares. Both are one write
+    // of this request, in the order of its calls; a commit made meanwhile waits for them.
+    await this.#afterSettled(() =>
+      this.#track(
+        andThen(this.#startWrite(), () =>
+          revokeUserSessions(this.#engine, userId, this.#current?.id ?? undefined).then(
+            (revokedCount) => {
+              count = revokedCount;
+            },
+          ),
+        ),
+      ),
+    );
+    this.#changed();
     return count;
   }
 
@@ -369,17 +372,20 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
     let count = 0;
     // After this request's write under way (a new session it inserts is revoked with the
     // others); a commit made meanwhile waits for the revocation.
-    await this.#afterSettled(() => {
-      const userId = this.#requireUser("Revoking sessions");
-      // Left even when the revocation fails part-way: this request signs out either way.
-      const revoked = revokeUserSessions(this.#engine, userId)
-        .then((revokedCount) => {
-          count = revokedCount;
-        })
-        .finally(() => this.#forget());
-      return this.#track(revoked);
-    });
-    this.#changed();
+    try {
+      await this.#afterSettled(() => {
+        const userId = this.#requireUser("Revoking sessions");
+        // Left even when the revocation fails part-way: this request signs out either way.
+        const revoked = revokeUserSessions(this.#engine, userId)
+          .then((revokedCount) => {
+            count = revokedCount;
+          })
+          .finally(() => this.#forget());
+        return this.#track(revoked);
+      });
+    } finally {
+      this.#changed();
+    }
     return count;
   }
 
@@ -577,10 +583,12 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
     const { session } = outcome;
     const newToken = session.token !== null && session.token !== this.#current?.token;
     const settled: Current = { ...session };
+    this.#current = settled;
     this.#pending.saved(newToken, changes);
+    // Should they no longer fit beside what the write merged in, the later changes stay pending
+    // and the error goes to the caller; the session is still the one the write left.
     const later = this.#pending.patch;
     if (later.size > 0) this.#apply(settled, later);
-    this.#current = settled;
   }
 
   /** Destroys the request's stored session, if any (a promise then), and leaves it. */

@@ -545,6 +545,44 @@ describe("calls of one request that overlap", () => {
     }
   });
 
+  it("revokes the other sessions of whoever was signed in when revokeOtherSessions() was called", async () => {
+    const memory = new MemoryStore();
+    const store = new FaultInjectingStore(memory);
+    const { manager, header } = await signedIn(store);
+    const otherAlice = await signIn(manager, "alice");
+    const otherBob = await signIn(manager, "bob");
+    const session = await manager.load(header, CONTEXT);
+    const [revoked] = await Promise.all([session.revokeOtherSessions(), session.create("bob")]);
+    await session.commit();
+    expect(revoked).toBe(1);
+    expect((await manager.load(otherAlice, CONTEXT)).userId).toBeNull();
+    expect((await manager.load(otherBob, CONTEXT)).userId).toBe("bob");
+  });
+
+  it("commits only once the revocation of revokeOtherSessions() is done", async () => {
+    for (const { store, memory } of stores()) {
+      const { manager, header } = await signedIn(store);
+      await signIn(manager, "alice");
+      const session = await manager.load(header, CONTEXT);
+      session.set("theme", "dark");
+      const revoked = session.revokeOtherSessions();
+      await session.commit();
+      expect(memory.size).toBe(1);
+      expect(await revoked).toBe(1);
+    }
+  });
+
+  it("tells the adapter to commit when a failed revokeAllSessions() signed the request out", async () => {
+    const faulty = new FaultInjectingStore(new MemoryStore());
+    const { manager, header } = await signedIn(faulty);
+    const session = await manager.load(header, CONTEXT);
+    const commitNeeded = vi.fn();
+    session.onCommitNeeded(commitNeeded);
+    faulty.setMode("fail", { only: ["deleteByUser"] });
+    await expect(session.revokeAllSessions()).rejects.toThrow();
+    expect(commitNeeded).toHaveBeenCalledTimes(1);
+  });
+
   it("rejects, never throws, when sessions are listed without a signed-in user", async () => {
     const manager = new SessionManager({ store: new MemoryStore() });
     const session = await manager.load(undefined, CONTEXT);
