@@ -352,18 +352,26 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
     let count = 0;
     // This session is stored first, so it has the id the revocation spares. Both are one write
     // of this request, in the order of its calls; a commit made meanwhile waits for them.
-    await this.#afterSettled(() =>
-      this.#track(
-        andThen(this.#startWrite(), () =>
-          revokeUserSessions(this.#engine, userId, this.#current?.id ?? undefined).then(
-            (revokedCount) => {
-              count = revokedCount;
-            },
-          ),
-        ),
-      ),
-    );
-    this.#changed();
+    try {
+      await this.#afterSettled(() => {
+        const held = this.#current;
+        return this.#track(
+          andThen(this.#startWrite(), () => {
+            // Lost to another request meanwhile (signed out, replaced): there is no "this
+            // session" left to spare, and revoking every session is not what was asked.
+            if (held !== null && this.#current === null)
+              throw new NoSessionError("Revoking sessions");
+            return revokeUserSessions(this.#engine, userId, this.#current?.id ?? undefined).then(
+              (revokedCount) => {
+                count = revokedCount;
+              },
+            );
+          }),
+        );
+      });
+    } finally {
+      this.#changed();
+    }
     return count;
   }
 

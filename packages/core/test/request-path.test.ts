@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   GuardedStore,
   MemoryStore,
+  NoSessionError,
   type RequestContext,
   type RequestSession,
   SessionManager,
@@ -557,6 +558,20 @@ describe("calls of one request that overlap", () => {
     expect(revoked).toBe(1);
     expect((await manager.load(otherAlice, CONTEXT)).userId).toBeNull();
     expect((await manager.load(otherBob, CONTEXT)).userId).toBe("bob");
+  });
+
+  it("revokes nothing when another request signed this session out before revokeOtherSessions()", async () => {
+    for (const { store } of stores()) {
+      const { manager, header } = await signedIn(store);
+      const otherDevice = await signIn(manager, "alice");
+      const session = await manager.load(header, CONTEXT);
+      const otherTab = await manager.load(header, CONTEXT);
+      await otherTab.destroy();
+      await otherTab.commit();
+      session.set("theme", "dark");
+      await expect(session.revokeOtherSessions()).rejects.toThrow(NoSessionError);
+      expect((await manager.load(otherDevice, CONTEXT)).userId).toBe("alice");
+    }
   });
 
   it("commits only once the revocation of revokeOtherSessions() is done", async () => {
