@@ -212,13 +212,13 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
   #change(key: string, value: unknown): void {
     this.#usable("Changing session data");
     const current = this.#current ?? this.#startNew(null, false, null);
-    this.#apply(current, new Map([[key, value]]));
+    this.#apply(current, [[key, value]]);
     this.#pending.change(key, value);
     this.#changed();
   }
 
   /** Sets (or removes) the keys of `patch` in `current`'s data and record. */
-  #apply(current: Current, patch: ReadonlyMap<string, unknown>): void {
+  #apply(current: Current, patch: Iterable<readonly [string, unknown]>): void {
     const next: SessionData = { ...current.data };
     for (const [key, value] of patch) {
       if (value === REMOVED) delete next[key];

@@ -487,23 +487,26 @@ describe("calls of one request that overlap", () => {
 
   it("keeps a change made while a write is under way, whichever write it is", async () => {
     // Each prepares a change, then starts the write that stores it.
-    const writes = {
-      "save() of a change": (session: RequestSession) => {
-        session.set("theme", "dark");
-        return session.save();
+    type Step = (session: RequestSession) => unknown;
+    const writes: Record<string, { prepare: Step; write: Step }> = {
+      "save() of a change": {
+        prepare: (session) => session.set("theme", "dark"),
+        write: (session) => session.save(),
       },
-      "save() of a new session": (session: RequestSession) => session.save(),
-      "rotate()": (session: RequestSession) => {
-        session.set("theme", "dark");
-        return session.rotate();
+      "save() of a new session": {
+        prepare: (session) => session.create("alice", { data: { theme: "dark" } }),
+        write: (session) => session.save(),
+      },
+      "rotate()": {
+        prepare: (session) => session.set("theme", "dark"),
+        write: (session) => session.rotate(),
       },
     };
-    for (const [label, write] of Object.entries(writes)) {
+    for (const [label, { prepare, write }] of Object.entries(writes)) {
       const store = new FaultInjectingStore(new MemoryStore());
       const { manager, header } = await signedIn(store);
       const session = await manager.load(header, CONTEXT);
-      if (label === "save() of a new session")
-        await session.create("alice", { data: { theme: "dark" } });
+      await prepare(session);
       const written = write(session);
       session.set("cart", "3 books");
       await written;
