@@ -1,4 +1,3 @@
-export { attachedSession, attachSession } from "./attached-session.js";
 export type { Awaitable } from "./awaitable.js";
 export { getCookieValues } from "./cookie/parse.js";
 export {
@@ -63,7 +62,7 @@ export { type CreateSessionOptions, RequestSession, type SessionInfo } from "./r
 export { jsonSerializer, type Serializer } from "./serializer.js";
 export type { SessionHeaders } from "./session-cookie.js";
 export type { SessionData } from "./session-engine.js";
-export { SessionManager } from "./session-manager.js";
+export { attachedSession, attachSession, SessionManager } from "./session-manager.js";
 export type { StandardSchemaResult, StandardSchemaV1 } from "./standard-schema.js";
 export {
   EXPIRED_RETENTION_MS,

@@ -7,6 +7,7 @@ import {
   type SessionStoreError,
 } from "./errors.js";
 import { flashKey, splitFlash } from "./flash.js";
+import { isRenewalDue, isTouchDue } from "./lifetimes.js";
 import { PendingCommit } from "./pending-commit.js";
 import type { RequestContext } from "./request-context.js";
 import type { SessionHeaders } from "./session-cookie.js";
@@ -85,7 +86,10 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
   readonly #engine: SessionEngine<Data>;
   #context: RequestContext | (() => RequestContext);
   #current: Current | null;
-  readonly #pending: PendingCommit;
+  /** What the commit owes; made on the first change, so a read that changes nothing makes none. */
+  #owed: PendingCommit | null = null;
+  /** Whether the request carried the session's cookie. */
+  readonly #carriedCookie: boolean;
   readonly #degraded: SessionStoreError | null;
   #onCommitNeeded: (() => void) | null = null;
   /** The store write or destroy still under way, which a later one of this request waits for. */
@@ -101,16 +105,21 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
     this.#engine = engine;
     this.#context = context;
     this.#degraded = degraded;
-    this.#pending = new PendingCommit(loaded !== null);
+    this.#carriedCookie = loaded !== null;
     this.#current =
       loaded === null
         ? null
         : { id: loaded.id, token: loaded.token, record: loaded.record, data: loaded.data };
     if (loaded === null) return;
-    const now = engine.now();
-    const pending = this.#pending;
-    pending.touch = engine.isTouchDue(loaded.record, now);
-    if (loaded.resign || (pending.touch && loaded.record.persistent)) pending.cookie = "set";
+    const touch = isTouchDue(engine.options, loaded.record, engine.now());
+    if (touch) this.#pending.touch = true;
+    if (loaded.resign || (touch && loaded.record.persistent)) this.#pending.cookie = "set";
+  }
+
+  /** What the commit owes, made when first asked for. */
+  get #pending(): PendingCommit {
+    this.#owed ??= new PendingCommit(this.#carriedCookie);
+    return this.#owed;
   }
 
   /** The signed-in user, or `null` (no session, or an anonymous one). */
@@ -428,7 +437,7 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
       return;
     }
     const changes = pending.changes;
-    if (current.token !== null && engine.isRenewalDue(current.record, engine.now())) {
+    if (current.token !== null && isRenewalDue(engine.options, current.record, engine.now())) {
       return this.#settleWith(
         replaceToken(engine, this.#held(current), changes, "renewal"),
         changes,
@@ -449,13 +458,15 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
    * response back, when it is `false`.
    */
   get needsCommit(): boolean {
-    if (this.#pending.committed || this.#degraded !== null) return false;
-    if (this.#pending.hasWork) return true;
+    const owed = this.#owed;
+    if (this.#degraded !== null || owed?.committed) return false;
+    if (owed?.hasWork) return true;
     const current = this.#current;
+    const engine = this.#engine;
     return (
       current !== null &&
       current.token !== null &&
-      this.#engine.isRenewalDue(current.record, this.#engine.now())
+      isRenewalDue(engine.options, current.record, engine.now())
     );
   }
 

@@ -7,12 +7,12 @@ import {
 import { RejectionLimiter, type RejectionReason, type SessionEvent } from "./events.js";
 import { FLASH_KEY_PREFIX, isFlashKey } from "./flash.js";
 import { GuardedStore, type StoreCallListener } from "./guarded-store.js";
-import { KnownCookies } from "./known-cookies.js";
-import { isRenewalDue, isTouchDue, lifetimesFor, slidExpiry } from "./lifetimes.js";
+import { lifetimesFor, slidExpiry } from "./lifetimes.js";
 import type { ResolvedOptions } from "./options.js";
 import type { RequestContext } from "./request-context.js";
 import { FORBIDDEN_KEYS, findForbiddenKey } from "./serializer.js";
 import { SessionCookie } from "./session-cookie.js";
+import { KnownCookies } from "./session-resolver.js";
 import type { StoredSession } from "./store.js";
 import { generateHandle, generateToken, hashToken } from "./token.js";
 
@@ -42,6 +42,8 @@ export class SessionEngine<Data extends object> {
   readonly options: ResolvedOptions<Data>;
   readonly store: GuardedStore;
   readonly cookie: SessionCookie;
+  /** The clock, in milliseconds: the `now` option, or `Date.now`. */
+  readonly now: () => number;
   /** Cookie values already verified and hashed (see {@link KnownCookies}). */
   readonly knownCookies = new KnownCookies();
   readonly #rejections: RejectionLimiter;
@@ -52,6 +54,7 @@ export class SessionEngine<Data extends object> {
 
   constructor(options: ResolvedOptions<Data>) {
     this.options = options;
+    this.now = options.now;
     this.#rejections = new RejectionLimiter(options.maxRejectedEventsPerSecond);
     this.cookie = new SessionCookie(options as ResolvedOptions<object>, (key, message) =>
       this.warnOnce(key, message),
@@ -73,10 +76,6 @@ export class SessionEngine<Data extends object> {
         this.warnOnce("onStoreCall", `sesame: the onStoreCall listener threw: ${String(error)}`);
       }
     };
-  }
-
-  now(): number {
-    return this.options.now();
   }
 
   /** Emits a `rejected` event (limited per reason, never one naming a user) and resolves `null`. */
@@ -175,14 +174,6 @@ export class SessionEngine<Data extends object> {
   /** The idle expiry a touch at `now` gives, never past the absolute expiry. */
   slidExpiry(record: StoredSession, now: number): number {
     return slidExpiry(this.options, record, now);
-  }
-
-  isTouchDue(record: StoredSession, now: number): boolean {
-    return isTouchDue(this.options, record, now);
-  }
-
-  isRenewalDue(record: StoredSession, now: number): boolean {
-    return isRenewalDue(this.options, record, now);
   }
 
   /** Checks a data key before it is set. */

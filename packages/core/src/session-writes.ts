@@ -9,7 +9,7 @@
  */
 import { SessionStoreError } from "./errors.js";
 import { holdsSession, isHonoured, isPending, NOWHERE } from "./forwarding.js";
-import { isExpired } from "./lifetimes.js";
+import { isExpired, isTouchDue } from "./lifetimes.js";
 import type { SessionData, SessionEngine } from "./session-engine.js";
 import type { StoredSession } from "./store.js";
 
@@ -147,7 +147,7 @@ async function writeFrom(
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const now = engine.now();
     const { text, data } = applyChanges(engine, held, changes, base);
-    if (changes.patch.size === 0 && !(changes.touch && engine.isTouchDue(base, now))) {
+    if (changes.patch.size === 0 && !(changes.touch && isTouchDue(engine.options, base, now))) {
       return { status: "saved", session: { id, token, record: base, data } };
     }
     const next: StoredSession = { ...base, data: text };

@@ -10,8 +10,8 @@ import {
   type StoreCall,
   type StoredSession,
 } from "../src/index.js";
-import { KnownCookies } from "../src/known-cookies.js";
 import { platform as nodePlatform } from "../src/platform/node.js";
+import { KnownCookies } from "../src/session-resolver.js";
 import { FaultInjectingStore } from "../src/testing/fault-injecting-store.js";
 import { PausingStore } from "../src/testing/pausing-store.js";
 import { makeStoredSession } from "../src/testing/store-conformance.js";
