@@ -12,6 +12,10 @@ const NO_CHANGES: ReadonlyMap<string, unknown> = new Map();
 export class PendingCommit {
   /** Keys set to a value, or removed, since the session was last stored (made on first change). */
   #patch: Map<string, unknown> | null = null;
+  /** The number of the change that last touched each key of {@link #patch}. */
+  readonly #changedAt = new Map<string, number>();
+  /** How many changes were recorded: a write knows which it took by this count. */
+  #changeCount = 0;
   /** A new session, not in the store yet. */
   isNew = false;
   /** The idle expiry slides forward at commit. */
@@ -36,6 +40,7 @@ export class PendingCommit {
   change(key: string, value: unknown): void {
     this.#patch ??= new Map();
     this.#patch.set(key, value);
+    this.#changedAt.set(key, ++this.#changeCount);
   }
 
   /** Whether the commit owes anything besides a due renewal. */
@@ -49,14 +54,18 @@ export class PendingCommit {
    */
   get changes(): PendingChanges {
     const patch = this.#patch;
-    return { patch: patch === null ? NO_CHANGES : new Map(patch), touch: this.touch };
+    return {
+      patch: patch === null ? NO_CHANGES : new Map(patch),
+      touch: this.touch,
+      through: this.#changeCount,
+    };
   }
 
   /** A brand-new session: inserted, and its cookie set, at commit. */
   started(): void {
     this.isNew = true;
     this.touch = false;
-    this.#patch = null;
+    this.#clearPatch();
     this.cookie = "set";
   }
 
@@ -75,13 +84,19 @@ export class PendingCommit {
     this.#dropWritten(written);
   }
 
-  /** Drops the changes a write stored, keeping any made to a key since it began. */
+  /**
+   * Drops the changes a write stored, keeping any made to a key since it began: told apart by
+   * when they were made, not by their value, which the app may have changed in place and set
+   * again.
+   */
   #dropWritten(written: PendingChanges): void {
     if (written.touch) this.touch = false;
     const patch = this.#patch;
     if (patch === null) return;
-    for (const [key, value] of written.patch) {
-      if (patch.has(key) && patch.get(key) === value) patch.delete(key);
+    for (const key of written.patch.keys()) {
+      if ((this.#changedAt.get(key) ?? 0) > written.through) continue;
+      patch.delete(key);
+      this.#changedAt.delete(key);
     }
     if (patch.size === 0) this.#patch = null;
   }
@@ -90,8 +105,13 @@ export class PendingCommit {
   forgotten(): void {
     this.isNew = false;
     this.touch = false;
-    this.#patch = null;
+    this.#clearPatch();
     this.cookie = this.#carriedCookie ? "clear" : null;
+  }
+
+  #clearPatch(): void {
+    this.#patch = null;
+    this.#changedAt.clear();
   }
 
   /** Another response carries the session's cookie (it replaced the token): leave it alone. */

@@ -37,6 +37,8 @@ export interface PendingChanges {
   patch: ReadonlyMap<string, unknown>;
   /** Whether the idle expiry slides forward (a touch). */
   touch: boolean;
+  /** How many changes the request had made when these were taken. */
+  through: number;
 }
 
 /**

@@ -522,6 +522,47 @@ describe("calls of one request that overlap", () => {
     }
   });
 
+  it("keeps a change made while a renewal of the token is under way", async () => {
+    let now = Date.now();
+    const manager = new SessionManager({
+      store: new FaultInjectingStore(new MemoryStore({ now: () => now })),
+      renewalIntervalSeconds: 60,
+      now: () => now,
+    });
+    const header = await signIn(manager, "alice");
+    now += 61_000;
+    const session = await manager.load(header, CONTEXT);
+    session.set("theme", "dark");
+    const renewed = session.save();
+    session.set("cart", "3 books");
+    await renewed;
+    const headers = await session.commit();
+    const cookie = headers!.setCookie.split(";")[0]!;
+    expect(cookie).not.toBe(header);
+    const next = await manager.load(cookie, CONTEXT);
+    expect([next.userId, next.get("theme"), next.get("cart")]).toEqual([
+      "alice",
+      "dark",
+      "3 books",
+    ]);
+  });
+
+  it("saves a value changed in place and set again while a write of it is under way", async () => {
+    const store = new FaultInjectingStore(new MemoryStore());
+    const { manager, header } = await signedIn(store);
+    const session = await manager.load(header, CONTEXT);
+    const cart = { items: ["book"] };
+    session.set("cart", cart);
+    const saved = session.save();
+    cart.items.push("pen");
+    session.set("cart", cart);
+    await saved;
+    expect(session.needsCommit).toBe(true);
+    await session.commit();
+    const next = await manager.load(header, CONTEXT);
+    expect(next.get("cart")).toEqual({ items: ["book", "pen"] });
+  });
+
   it("spares the rotated session when revokeOtherSessions() is followed by rotate()", async () => {
     const store = new FaultInjectingStore(new MemoryStore());
     const { manager, header } = await signedIn(store);
