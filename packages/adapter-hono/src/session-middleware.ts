@@ -130,7 +130,7 @@ async function run<Data extends JsonData<Data>>(
   c.set("session", session);
   attachSession(c, manager, session);
   await next();
-  if (isStoreError(c.error) || !session.needsCommit) return;
+  if ((c.error !== undefined && isStoreError(c.error)) || !session.needsCommit) return;
   let written: SessionHeaders | null;
   try {
     written = await session.commit();
