@@ -105,8 +105,8 @@ async function walkOf(inspector: Session, request: () => Promise<unknown>): Prom
     const file = /\/packages\/(.*)$/.exec(script.url)?.[1];
     if (file === undefined) continue;
     const ran = (script.functions as CoverageFunction[])
-      .filter((fn) => fn.functionName !== "" && (fn.ranges[0]?.count ?? 0) > 0)
-      .map((fn) => `${fn.functionName}×${fn.ranges[0]!.count}`);
+      .filter((fn) => (fn.ranges[0]?.count ?? 0) > 0)
+      .map((fn) => `${fn.functionName || "(anonymous)"}×${fn.ranges[0]!.count}`);
     if (ran.length > 0) walk.set(file, ran);
   }
   return walk;

@@ -299,9 +299,30 @@ export function resolveOptions<Data>(
       options.maxRejectedEventsPerSecond ?? SESSION_DEFAULTS.maxRejectedEventsPerSecond,
     ),
     onWarning,
-    now: options.now ?? Date.now,
+    now: resolveClock(options.now),
     randomBytes: options.randomBytes,
   };
+}
+
+/**
+ * The clock, tried once: a `now` that does not answer a finite number of milliseconds (a method
+ * passed without its object, `() => new Date()`) would otherwise leave every session expired.
+ */
+function resolveClock(now: (() => number) | undefined): () => number {
+  if (now === undefined) return Date.now;
+  if (typeof now !== "function") fail("now must be a function answering milliseconds.");
+  let sample: unknown;
+  try {
+    sample = now();
+  } catch (error) {
+    sample = `an error (${String(error)})`;
+  }
+  if (typeof sample !== "number" || !Number.isFinite(sample)) {
+    fail(
+      `now() must answer a finite number of milliseconds, got ${String(sample)}; pass an arrow function (now: () => clock.now()) rather than a method.`,
+    );
+  }
+  return now;
 }
 
 /** The store, checked to be a sesame store; a `MemoryStore` in production warns. */

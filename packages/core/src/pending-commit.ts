@@ -12,8 +12,8 @@ const NO_CHANGES: ReadonlyMap<string, unknown> = new Map();
 export class PendingCommit {
   /** Keys set to a value, or removed, since the session was last stored (made on first change). */
   #patch: Map<string, unknown> | null = null;
-  /** The number of the change that last touched each key of {@link #patch}. */
-  readonly #changedAt = new Map<string, number>();
+  /** The number of the change that last touched each key of {@link #patch} (made with it). */
+  #changedAt: Map<string, number> | null = null;
   /** How many changes were recorded: a write knows which it took by this count. */
   #changeCount = 0;
   /** A new session, not in the store yet. */
@@ -40,6 +40,7 @@ export class PendingCommit {
   change(key: string, value: unknown): void {
     this.#patch ??= new Map();
     this.#patch.set(key, value);
+    this.#changedAt ??= new Map();
     this.#changedAt.set(key, ++this.#changeCount);
   }
 
@@ -94,11 +95,11 @@ export class PendingCommit {
     const patch = this.#patch;
     if (patch === null) return;
     for (const key of written.patch.keys()) {
-      if ((this.#changedAt.get(key) ?? 0) > written.through) continue;
+      if ((this.#changedAt?.get(key) ?? 0) > written.through) continue;
       patch.delete(key);
-      this.#changedAt.delete(key);
+      this.#changedAt?.delete(key);
     }
-    if (patch.size === 0) this.#patch = null;
+    if (patch.size === 0) this.#clearPatch();
   }
 
   /** The session left this request: clear the cookie the client holds, if it sent one. */
@@ -111,7 +112,7 @@ export class PendingCommit {
 
   #clearPatch(): void {
     this.#patch = null;
-    this.#changedAt.clear();
+    this.#changedAt = null;
   }
 
   /** Another response carries the session's cookie (it replaced the token): leave it alone. */

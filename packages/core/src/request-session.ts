@@ -1,29 +1,17 @@
-import { type Awaitable, andThen, isPromiseLike, promiseOf } from "./awaitable.js";
+import { andThen, promiseOf } from "./awaitable.js";
 import {
   NoSessionError,
   ReauthRequiredError,
   SessionDataError,
-  SessionLimitError,
   type SessionStoreError,
 } from "./errors.js";
 import { flashKey, splitFlash } from "./flash.js";
-import { isRenewalDue, isTouchDue } from "./lifetimes.js";
-import { PendingCommit } from "./pending-commit.js";
 import type { RequestContext } from "./request-context.js";
 import type { SessionHeaders } from "./session-cookie.js";
 import type { LoadedSession, SessionData, SessionEngine } from "./session-engine.js";
+import { SessionState } from "./session-state.js";
+import { REMOVED } from "./session-writes.js";
 import {
-  destroySession,
-  type HeldSession,
-  type PendingChanges,
-  REMOVED,
-  replaceToken,
-  saveChanges,
-  type WriteOutcome,
-} from "./session-writes.js";
-import type { StoredSession } from "./store.js";
-import {
-  enforceSessionLimit,
   listUserSessions,
   revokeUserSession,
   revokeUserSessions,
@@ -56,23 +44,14 @@ export interface SessionInfo {
 /** The commit of a request already committed: nothing more to send. */
 const NO_HEADERS: Promise<null> = Promise.resolve(null);
 
-interface Current {
-  /** Store key; `null` until a new session is saved. */
-  id: string | null;
-  /** Raw token; `null` for a session reached through a renewed token's grace window. */
-  token: string | null;
-  record: StoredSession;
-  data: SessionData;
-}
-
 /**
  * One request's view of its session: read it, change it, create, rotate or destroy it. The
  * adapter commits it once, before the response headers go out, and writes the headers the
  * commit returns; nothing is written for a request that changed nothing. `Data` types the
  * session data, `Flash` the values {@link RequestSession.flash} leaves for a later request.
  *
- * What a commit will do is one explicit state, a {@link PendingCommit}: the store write and the
- * cookie action; the write operations themselves live in `session-writes.ts`.
+ * The session as it stands, what its commit owes and the store writes of it are kept in
+ * `session-state.ts`; the store operations themselves live in `session-writes.ts`.
  *
  * @example
  * ```ts
@@ -83,17 +62,7 @@ interface Current {
  * ```
  */
 export class RequestSession<Data extends object = SessionData, Flash extends object = SessionData> {
-  readonly #engine: SessionEngine<Data>;
-  #context: RequestContext | (() => RequestContext);
-  #current: Current | null;
-  /** What the commit owes; made on the first change, so a read that changes nothing makes none. */
-  #owed: PendingCommit | null = null;
-  /** Whether the request carried the session's cookie. */
-  readonly #carriedCookie: boolean;
-  readonly #degraded: SessionStoreError | null;
-  #onCommitNeeded: (() => void) | null = null;
-  /** The store write or destroy still under way, which a later one of this request waits for. */
-  #inFlight: Promise<void> | null = null;
+  readonly #state: SessionState<Data>;
 
   /** @internal Built by `SessionManager.load`. */
   constructor(
@@ -102,39 +71,22 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
     loaded: LoadedSession | null,
     degraded: SessionStoreError | null = null,
   ) {
-    this.#engine = engine;
-    this.#context = context;
-    this.#degraded = degraded;
-    this.#carriedCookie = loaded !== null;
-    this.#current =
-      loaded === null
-        ? null
-        : { id: loaded.id, token: loaded.token, record: loaded.record, data: loaded.data };
-    if (loaded === null) return;
-    const touch = isTouchDue(engine.options, loaded.record, engine.now());
-    if (touch) this.#pending.touch = true;
-    if (loaded.resign || (touch && loaded.record.persistent)) this.#pending.cookie = "set";
-  }
-
-  /** What the commit owes, made when first asked for. */
-  get #pending(): PendingCommit {
-    this.#owed ??= new PendingCommit(this.#carriedCookie);
-    return this.#owed;
+    this.#state = new SessionState(engine, context, loaded, degraded);
   }
 
   /** The signed-in user, or `null` (no session, or an anonymous one). */
   get userId(): string | null {
-    return this.#current?.record.userId ?? null;
+    return this.#state.current?.record.userId ?? null;
   }
 
   /** Whether the request has a session (signed in or anonymous). */
   get exists(): boolean {
-    return this.#current !== null;
+    return this.#state.current !== null;
   }
 
   /** Timestamps and flags of the current session, or `null`. */
   get info(): SessionInfo | null {
-    const record = this.#current?.record;
+    const record = this.#state.current?.record;
     if (record === undefined) return null;
     return {
       handle: record.handle,
@@ -150,12 +102,12 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
 
   /** A read-only copy of the session data (empty without a session). */
   get data(): Readonly<Partial<Data>> {
-    return splitFlash(this.#current?.data ?? {}).data as Partial<Data>;
+    return splitFlash(this.#state.current?.data ?? {}).data as Partial<Data>;
   }
 
   /** One value of the session data. */
   get<K extends keyof Data & string>(key: K): Data[K] | undefined {
-    const data = this.#current?.data;
+    const data = this.#state.current?.data;
     return data !== undefined && Object.hasOwn(data, key) ? (data[key] as Data[K]) : undefined;
   }
 
@@ -169,15 +121,16 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
         `Session data cannot hold a ${typeof value} (key ${JSON.stringify(key)}); use unset() to remove a key.`,
       );
     }
-    this.#engine.checkKey(key);
-    this.#change(key, value);
+    this.#state.engine.checkKey(key);
+    this.#state.change(key, value);
   }
 
   /** Removes one value. */
   unset<K extends keyof Data & string>(key: K): void {
-    if (this.#current === null || !Object.hasOwn(this.#current.data, key)) return;
-    this.#engine.checkKey(key);
-    this.#change(key, REMOVED);
+    const current = this.#state.current;
+    if (current === null || !Object.hasOwn(current.data, key)) return;
+    this.#state.engine.checkKey(key);
+    this.#state.change(key, REMOVED);
   }
 
   /**
@@ -200,8 +153,8 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
         `A flash value cannot be a ${typeof value} (key ${JSON.stringify(key)}).`,
       );
     }
-    this.#engine.checkKey(key);
-    this.#change(flashKey(key), value);
+    this.#state.engine.checkKey(key);
+    this.#state.change(flashKey(key), value);
   }
 
   /**
@@ -210,31 +163,11 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
    */
   takeFlash<K extends keyof Flash & string>(key: K): Flash[K] | undefined {
     const name = flashKey(key);
-    const data = this.#current?.data;
+    const data = this.#state.current?.data;
     if (data === undefined || !Object.hasOwn(data, name)) return undefined;
     const value = data[name] as Flash[K];
-    this.#change(name, REMOVED);
+    this.#state.change(name, REMOVED);
     return value;
-  }
-
-  /** Sets (or, with {@link REMOVED}, removes) one data key, already checked, saved at commit. */
-  #change(key: string, value: unknown): void {
-    this.#usable("Changing session data");
-    const current = this.#current ?? this.#startNew(null, false, null);
-    this.#apply(current, [[key, value]]);
-    this.#pending.change(key, value);
-    this.#changed();
-  }
-
-  /** Sets (or removes) the keys of `patch` in `current`'s data and record. */
-  #apply(current: Current, patch: Iterable<readonly [string, unknown]>): void {
-    const next: SessionData = { ...current.data };
-    for (const [key, value] of patch) {
-      if (value === REMOVED) delete next[key];
-      else next[key] = value;
-    }
-    current.record = { ...current.record, data: this.#engine.serializeData(next) };
-    current.data = next;
   }
 
   /**
@@ -243,45 +176,27 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
    * cannot be kept rejects (`SessionDataError`, `SessionTooLargeError`) before anything changes.
    */
   create(userId: string, options: CreateSessionOptions<Data> = {}): Promise<void> {
+    const state = this.#state;
     return promiseOf(() => {
-      this.#usable("Creating a session");
+      state.usable("Creating a session");
       if (typeof userId !== "string" || userId.length === 0)
         throw new TypeError("userId must be a non-empty string.");
-      for (const key of Object.keys(options.data ?? {})) this.#engine.checkKey(key);
+      for (const key of Object.keys(options.data ?? {})) state.engine.checkKey(key);
+      const replacement = {
+        carryOver: options.carryOver ?? [],
+        data: (options.data ?? {}) as SessionData,
+        persistent: options.persistent ?? false,
+      };
       // The data to carry over is read once a write under way has merged in what it brings.
-      return this.#afterSettled(() => this.#replace(userId, options));
+      return state.afterSettled(() => state.replace(userId, replacement));
     });
-  }
-
-  /** Destroys the current session and starts {@link create}'s new one with the data it keeps. */
-  #replace(userId: string, options: CreateSessionOptions<Data>): Awaitable<void> {
-    this.#usable("Creating a session");
-    const carried: SessionData = {};
-    for (const key of options.carryOver ?? []) {
-      if (this.#current !== null && Object.hasOwn(this.#current.data, key))
-        carried[key] = this.#current.data[key];
-    }
-    const data: SessionData = { ...carried, ...options.data };
-    const text = this.#engine.serializeData(data);
-    const persistent = options.persistent ?? false;
-    return andThen(this.#dropCurrent(), () => this.#signIn(userId, persistent, data, text));
-  }
-
-  /** Starts the new session of {@link create}, once the one it replaces is gone. */
-  #signIn(userId: string, persistent: boolean, data: SessionData, text: string): void {
-    // The response may have been committed while the replaced session was being destroyed.
-    this.#usable("Creating a session");
-    const current = this.#startNew(userId, persistent, this.#engine.now());
-    current.record.data = text;
-    current.data = data;
-    this.#changed();
   }
 
   /** Destroys the session in the store at once and clears the cookie. */
   async destroy(): Promise<void> {
-    this.#usable("Destroying a session");
-    await this.#dropCurrent();
-    this.#changed();
+    this.#state.usable("Destroying a session");
+    await this.#state.dropCurrent();
+    this.#state.changed();
   }
 
   /**
@@ -290,35 +205,25 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
    * meanwhile, this request is left without a session and no second token is issued.
    */
   async rotate(): Promise<void> {
-    this.#usable("Rotating a session");
+    this.#state.usable("Rotating a session");
     // A write or destroy of this request still under way goes first.
-    await this.#afterSettled(() => this.#rotateNow());
-    this.#changed();
-  }
-
-  /** The rotation of {@link rotate}, once nothing else of this request is under way. */
-  #rotateNow(): Awaitable<void> {
-    this.#usable("Rotating a session");
-    const current = this.#require("Rotating a session");
-    if (this.#pending.isNew) return;
-    const changes = this.#pending.changes;
-    const held = this.#held(current);
-    return this.#track(
-      this.#settleWith(replaceToken(this.#engine, held, changes, "privilege"), changes),
-    );
+    await this.#state.rotate();
+    this.#state.changed();
   }
 
   /** Signs the same user in again: a new token, and fresh idle, absolute and auth times. */
   reauthenticate(): Promise<void> {
+    const state = this.#state;
     return promiseOf(() => {
-      this.#usable("Re-authenticating");
+      state.usable("Re-authenticating");
       // Every key is kept, those a write under way merges in too.
-      return this.#afterSettled(() => {
-        const current = this.#require("Re-authenticating");
+      return state.afterSettled(() => {
+        const current = state.require("Re-authenticating");
         const userId = current.record.userId;
         if (userId === null) throw new NoSessionError("Re-authenticating");
-        return this.#replace(userId, {
-          carryOver: Object.keys(current.data) as (keyof Data & string)[],
+        return state.replace(userId, {
+          carryOver: Object.keys(current.data),
+          data: {},
           persistent: current.record.persistent,
         });
       });
@@ -327,8 +232,8 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
 
   /** Whether the user signed in (or re-authenticated) within `maxAgeSeconds`. */
   isAuthRecent(maxAgeSeconds: number): boolean {
-    const authTime = this.#current?.record.authTime;
-    return authTime != null && this.#engine.now() - authTime <= maxAgeSeconds * 1000;
+    const authTime = this.#state.current?.record.authTime;
+    return authTime != null && this.#state.engine.now() - authTime <= maxAgeSeconds * 1000;
   }
 
   /** Throws {@link ReauthRequiredError} unless the user signed in within `maxAgeSeconds`. */
@@ -338,17 +243,18 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
 
   /** The signed-in user's live sessions, newest first, this one marked `current`. */
   listSessions(): Promise<SessionSummary[]> {
+    const state = this.#state;
     return promiseOf(() => {
-      const userId = this.#requireUser("Listing sessions");
-      return listUserSessions(this.#engine, userId, this.#current?.id ?? null);
+      const userId = state.requireUser("Listing sessions");
+      return listUserSessions(state.engine, userId, state.current?.id ?? null);
     });
   }
 
   /** Revokes one of the user's sessions by handle; resolves `false` if it is not theirs. */
   async revokeSession(handle: string): Promise<boolean> {
-    const userId = this.#requireUser("Revoking a session");
-    if (handle !== this.#current?.record.handle) {
-      return revokeUserSession(this.#engine, userId, handle);
+    const userId = this.#state.requireUser("Revoking a session");
+    if (handle !== this.#state.current?.record.handle) {
+      return revokeUserSession(this.#state.engine, userId, handle);
     }
     await this.destroy();
     return true;
@@ -356,21 +262,22 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
 
   /** Revokes every other session of the user ("sign out everywhere else"); resolves how many. */
   async revokeOtherSessions(): Promise<number> {
+    const state = this.#state;
     // The user signed in when it is called, whatever a call of this request made meanwhile does.
-    const userId = this.#requireUser("Revoking sessions");
+    const userId = state.requireUser("Revoking sessions");
     let count = 0;
     // This session is stored first, so it has the id the revocation spares. Both are one write
     // of this request, in the order of its calls; a commit made meanwhile waits for them.
     try {
-      await this.#afterSettled(() => {
-        const held = this.#current;
-        return this.#track(
-          andThen(this.#startWrite(), () => {
+      await state.afterSettled(() => {
+        const held = state.current;
+        return state.track(
+          andThen(state.startWrite(), () => {
             // Lost to another request meanwhile (signed out, replaced): there is no "this
             // session" left to spare, and revoking every session is not what was asked.
-            if (held !== null && this.#current === null)
+            if (held !== null && state.current === null)
               throw new NoSessionError("Revoking sessions");
-            return revokeUserSessions(this.#engine, userId, this.#current?.id ?? undefined).then(
+            return revokeUserSessions(state.engine, userId, state.current?.id ?? undefined).then(
               (revokedCount) => {
                 count = revokedCount;
               },
@@ -379,29 +286,30 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
         );
       });
     } finally {
-      this.#changed();
+      state.changed();
     }
     return count;
   }
 
   /** Revokes every session of the user, this one included; resolves how many. */
   async revokeAllSessions(): Promise<number> {
+    const state = this.#state;
     let count = 0;
     // After this request's write under way (a new session it inserts is revoked with the
     // others); a commit made meanwhile waits for the revocation.
     try {
-      await this.#afterSettled(() => {
-        const userId = this.#requireUser("Revoking sessions");
+      await state.afterSettled(() => {
+        const userId = state.requireUser("Revoking sessions");
         // Left even when the revocation fails part-way: this request signs out either way.
-        const revoked = revokeUserSessions(this.#engine, userId)
+        const revoked = revokeUserSessions(state.engine, userId)
           .then((revokedCount) => {
             count = revokedCount;
           })
-          .finally(() => this.#forget());
-        return this.#track(revoked);
+          .finally(() => state.forget());
+        return state.track(revoked);
       });
     } finally {
-      this.#changed();
+      state.changed();
     }
     return count;
   }
@@ -413,43 +321,8 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
    * goes to the renewed session. Adapters call it through {@link commit}.
    */
   async save(): Promise<void> {
-    await this.#write();
-    this.#changed();
-  }
-
-  /**
-   * The store write pending for this request, if any: none (at once) when nothing changed, and
-   * at once too when the store answers at once.
-   */
-  #write(): Awaitable<void> {
-    // After a failed one too: this call's own changes still want writing.
-    return this.#afterSettled(() => this.#track(this.#startWrite()));
-  }
-
-  /** Starts the store write {@link #write} stands for. */
-  #startWrite(): Awaitable<void> {
-    const current = this.#current;
-    if (current === null || this.#degraded !== null) return;
-    const engine = this.#engine;
-    const pending = this.#pending;
-    if (pending.isNew) {
-      if (engine.cookie.canWrite(this.#requestContext())) return this.#insert(current);
-      return;
-    }
-    const changes = pending.changes;
-    if (current.token !== null && isRenewalDue(engine.options, current.record, engine.now())) {
-      return this.#settleWith(
-        replaceToken(engine, this.#held(current), changes, "renewal"),
-        changes,
-      );
-    }
-    if (changes.patch.size === 0 && !changes.touch) return;
-    return this.#settleWith(saveChanges(engine, this.#held(current), changes), changes);
-  }
-
-  /** Takes in where a store write of `changes` left the session, once it is done. */
-  async #settleWith(write: Promise<WriteOutcome>, changes: PendingChanges): Promise<void> {
-    this.#settle(await write, changes);
+    await this.#state.write();
+    this.#state.changed();
   }
 
   /**
@@ -458,16 +331,7 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
    * response back, when it is `false`.
    */
   get needsCommit(): boolean {
-    const owed = this.#owed;
-    if (this.#degraded !== null || owed?.committed) return false;
-    if (owed?.hasWork) return true;
-    const current = this.#current;
-    const engine = this.#engine;
-    return (
-      current !== null &&
-      current.token !== null &&
-      isRenewalDue(engine.options, current.record, engine.now())
-    );
+    return this.#state.needsCommit;
   }
 
   /**
@@ -481,11 +345,7 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
    * ```
    */
   onCommitNeeded(listener: () => void): void {
-    if (this.needsCommit) {
-      listener();
-      return;
-    }
-    this.#onCommitNeeded = listener;
+    this.#state.onCommitNeeded(listener);
   }
 
   /**
@@ -495,189 +355,10 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
    * from the moment it starts throw: the write is already on its way to the store.
    */
   commit(): Promise<SessionHeaders | null> {
-    const pending = this.#pending;
+    const state = this.#state;
+    const pending = state.pending;
     if (pending.committed) return NO_HEADERS;
     pending.committed = true;
-    return promiseOf(() => andThen(this.#write(), () => this.#headers()));
-  }
-
-  /** What the response carries once the store write is done: the cookie line and its headers. */
-  #headers(): Awaitable<SessionHeaders | null> {
-    const line = this.#cookieLine();
-    if (line === null || !this.#engine.cookie.canWrite(this.#requestContext())) return null;
-    return andThen(line, (setCookie) => ({ setCookie, cacheControl: "no-store", vary: "Cookie" }));
-  }
-
-  /** The session cookie's line this response carries, if any. */
-  #cookieLine(): string | Promise<string> | null {
-    const current = this.#current;
-    const cookie = this.#pending.cookie;
-    if (cookie === "set" && current !== null && current.token !== null) {
-      return this.#engine.cookie.lineFor(current.token, current.record, this.#engine.now());
-    }
-    return cookie === "clear" ? this.#engine.cookie.clearing : null;
-  }
-
-  /** The request's context, asked of the adapter the first time it is needed. */
-  #requestContext(): RequestContext {
-    const context = this.#context;
-    if (typeof context !== "function") return context;
-    const resolved = context();
-    this.#context = resolved;
-    return resolved;
-  }
-
-  /** Tells the adapter, once, that the response now carries a commit. */
-  #changed(): void {
-    const listener = this.#onCommitNeeded;
-    if (listener === null || !this.needsCommit) return;
-    this.#onCommitNeeded = null;
-    listener();
-  }
-
-  #startNew(userId: string | null, persistent: boolean, authTime: number | null): Current {
-    const current: Current = {
-      id: null,
-      token: this.#engine.newToken(),
-      record: this.#engine.newRecord(userId, this.#requestContext(), persistent, authTime),
-      data: {},
-    };
-    this.#current = current;
-    this.#pending.started();
-    return current;
-  }
-
-  /** Inserts the new session; at once when hashing and the store answer at once. */
-  #insert(current: Current): Awaitable<void> {
-    const engine = this.#engine;
-    // What is inserted is the session as it stands now; later changes are saved after it.
-    const { record } = current;
-    const changes = this.#pending.changes;
-    return andThen(engine.hash(current.token!), (id) =>
-      andThen(engine.store.insert(id, record), () => this.#inserted(current, id, changes)),
-    );
-  }
-
-  /** The new session is stored under `id`: announce it, then hold the user to their limit. */
-  #inserted(current: Current, id: string, changes: PendingChanges): Awaitable<void> {
-    const engine = this.#engine;
-    current.id = id;
-    this.#pending.inserted(changes);
-    const { handle, userId } = current.record;
-    engine.emit({ type: "created", at: engine.now(), handle, userId });
-    if (userId === null) return;
-    const kept = enforceSessionLimit(engine, userId, id);
-    if (kept !== true) return this.#limited(kept);
-  }
-
-  /** Takes in the session limit's verdict on the new session: evicted, or refused. */
-  async #limited(kept: Awaitable<boolean>): Promise<void> {
-    try {
-      if (!(await kept)) this.#forget();
-    } catch (error) {
-      if (error instanceof SessionLimitError) {
-        this.#forget();
-        this.#pending.leaveCookie();
-      }
-      throw error;
-    }
-  }
-
-  /** The current session, once stored, as the write operations take it. */
-  #held(current: Current): HeldSession {
-    return { ...current, id: current.id! };
-  }
-
-  /**
-   * Takes in where a write of `changes` left the session: saved (perhaps under a new token),
-   * or lost. Changes made while it was under way are kept, and saved by the next write.
-   */
-  #settle(outcome: WriteOutcome, changes: PendingChanges): void {
-    if (outcome.status !== "saved") {
-      this.#forget();
-      // Superseded: another response carries the session's new token; leave the cookie to it.
-      if (outcome.status === "superseded") this.#pending.leaveCookie();
-      return;
-    }
-    const { session } = outcome;
-    const newToken = session.token !== null && session.token !== this.#current?.token;
-    const settled: Current = { ...session };
-    this.#current = settled;
-    this.#pending.saved(newToken, changes);
-    // Should they no longer fit beside what the write merged in, the later changes stay pending
-    // and the error goes to the caller; the session is still the one the write left.
-    const later = this.#pending.patch;
-    if (later.size > 0) this.#apply(settled, later);
-  }
-
-  /** Destroys the request's stored session, if any (a promise then), and leaves it. */
-  #dropCurrent(): Awaitable<void> {
-    return this.#afterSettled(() => {
-      const current = this.#current;
-      if (current === null) return;
-      if (current.id !== null && !this.#pending.isNew)
-        return this.#track(this.#destroyStored(current, current.id));
-      this.#forget();
-    });
-  }
-
-  /**
-   * Runs `next` once no store write or destroy of this request is under way: at once if none
-   * is, else in the callback where the last one settles (a failed one is left to the call that
-   * started it), so that calls made while one was under way go on in the order they were made.
-   */
-  #afterSettled<T>(next: () => Awaitable<T>): Awaitable<T> {
-    const inFlight = this.#inFlight;
-    if (inFlight === null) return next();
-    const again = (): Awaitable<T> => this.#afterSettled(next);
-    return inFlight.then(again, again);
-  }
-
-  /**
-   * Remembers a store write or destroy until it settles, so that a second call of this request
-   * made meanwhile (a `save()` left un-awaited, then the commit; two `create()`s) waits for it
-   * instead of writing or destroying the same session twice.
-   */
-  #track(work: Awaitable<void>): Awaitable<void> {
-    if (!isPromiseLike(work)) return work;
-    const tracked: Promise<void> = Promise.resolve(work);
-    this.#inFlight = tracked;
-    // Cleared by the first reaction to the tracked promise, so calls already waiting for it go
-    // on before any call made once it settles.
-    const clear = (): void => {
-      if (this.#inFlight === tracked) this.#inFlight = null;
-    };
-    tracked.then(clear, clear);
-    return tracked;
-  }
-
-  async #destroyStored(current: Current, id: string): Promise<void> {
-    await destroySession(this.#engine, id);
-    const { handle, userId } = current.record;
-    this.#engine.emit({ type: "destroyed", at: this.#engine.now(), handle, userId });
-    this.#forget();
-  }
-
-  /** Drops the session from this request and clears the cookie the client holds, if any. */
-  #forget(): void {
-    this.#current = null;
-    this.#pending.forgotten();
-  }
-
-  #require(action: string): Current {
-    if (this.#current === null) throw new NoSessionError(action);
-    return this.#current;
-  }
-
-  #requireUser(action: string): string {
-    const userId = this.#current?.record.userId;
-    if (userId == null) throw new NoSessionError(action);
-    return userId;
-  }
-
-  #usable(action: string): void {
-    if (this.#degraded !== null) throw this.#degraded;
-    if (this.#pending.committed)
-      throw new Error(`${action} after the response was committed has no effect.`);
+    return promiseOf(() => andThen(state.write(), () => state.headers()));
   }
 }

@@ -67,6 +67,19 @@ describe("configuration", () => {
     ["an unknown limit policy", { sessionLimitPolicy: "drop" as "reject" }, /sessionLimitPolicy/],
     ["an unknown store failure policy", { onStoreError: "ignore" as "fail" }, /onStoreError/],
     ["a fractional store timeout", { storeTimeoutMs: 1.5 }, /positive integer/],
+    [
+      "a clock method passed without its object",
+      {
+        now: {
+          at: 1_700_000_000_000,
+          now() {
+            return this.at;
+          },
+        }.now,
+      },
+      /arrow function/,
+    ],
+    ["a clock answering a Date", { now: (() => new Date()) as unknown as () => number }, /finite/],
   ])("rejects %s at construction, saying how to fix it", (_name, options, message) => {
     expect(() => new SessionManager(options)).toThrow(SessionConfigError);
     expect(() => new SessionManager(options)).toThrow(message);
