@@ -1,7 +1,7 @@
 /**
  * Runs the micro-benchmarks, each in its own child process pinned to the server core: the
  * core operations once, then the memory store at each size in a fresh process (so heap
- * measurements start clean).
+ * measurements start clean), then the walk of one request on each framework.
  *
  * @module
  */
@@ -10,6 +10,7 @@ import type { StoreScaleResult } from "./micro/store-scale.js";
 import { startChild, stopChild, waitForMessage } from "./processes.js";
 import type { MicroReplyMessage } from "./protocol.js";
 import { SERVER_CORE } from "./server-pool.js";
+import type { RequestWalk } from "./walks.js";
 
 /** Store sizes measured, smallest first. */
 export const STORE_SIZES = [10_000, 100_000, 1_000_000] as const;
@@ -18,6 +19,7 @@ export const STORE_SIZES = [10_000, 100_000, 1_000_000] as const;
 export interface MicroResults {
   core: CoreMicroResult;
   stores: StoreScaleResult[];
+  walks: RequestWalk[];
 }
 
 async function runChild<T>(
@@ -56,5 +58,7 @@ export async function runMicro(log: (line: string) => void): Promise<MicroResult
       ),
     );
   }
-  return { core, stores };
+  log("walk: the files one request runs through");
+  const walks = await runChild<RequestWalk[]>("src/micro/walk.ts", "walk", {}, []);
+  return { core, stores, walks };
 }

@@ -12,6 +12,7 @@ import type { CookieSize, ProbeResult } from "./probes.js";
 import { cookieSection, microSection, probeSection, redisSection } from "./report-details.js";
 import { findRun, type RunSummary, ratios } from "./summary.js";
 import type { TargetCheck } from "./targets.js";
+import { renderWalks } from "./walks.js";
 
 /** Everything one `pnpm bench` produced. */
 export interface BenchResults {
@@ -138,7 +139,11 @@ export function renderResults(results: BenchResults): string {
     `## Redis commands per request\n\n${redisSection(results.probes, results.runs)}`,
     `## Cookie sizes\n\n${cookieSection(results.cookies)}`,
   ];
-  if (results.micro !== null)
+  if (results.micro !== null) {
     sections.push(`## Micro-benchmarks\n\n${microSection(results.micro)}`);
+    sections.push(
+      `## One request's walk\n\nThe files of sesame, and the functions in them, that one request runs through on a listening server (V8's precise coverage around the request, after a warm-up; \`pnpm walk\` prints the same). The first read of a cookie verifies its MAC and hashes its token; a later read finds both already known.\n\n${renderWalks(results.micro.walks)}`,
+    );
+  }
   return `${sections.join("\n\n")}\n`;
 }

@@ -7,6 +7,7 @@ import { FRAMEWORKS, type Framework, type PathId, VARIANTS } from "./config.js";
 import type { MicroResults } from "./micro.js";
 import type { ProbeCase, ProbeResult } from "./probes.js";
 import { findRun, type Ratios, type RunSummary, ratios } from "./summary.js";
+import { walkTarget } from "./walks.js";
 
 /**
  * One target, checked on a primary and (where there is one) a secondary measure: for HTTP the
@@ -144,6 +145,7 @@ function microTargets(micro: MicroResults): TargetCheck[] {
       metOnSecondary: null,
     });
   }
+  checks.push(walkTarget(micro.walks));
   return checks;
 }
 

@@ -1,9 +1,10 @@
 /**
- * `pnpm walk`: which files and functions of sesame one request runs through, on each framework.
+ * Which files and functions of sesame one request runs through, on each framework (`pnpm walk`
+ * prints it as Markdown; `pnpm bench` runs it as a child and reports it).
  * Every app listens on loopback and is driven by `fetch`; V8's precise coverage (call counts)
  * is taken, after a warm-up, around the first read of a new session's signed cookie (which
  * verifies the MAC and hashes the token), a later read of it (which finds both already known),
- * and one login; every function of `packages/` that ran is listed by file. Prints Markdown.
+ * and one login; every function of `packages/` that ran is listed by file.
  *
  * @module
  */
@@ -21,8 +22,9 @@ import express from "express";
 import Fastify from "fastify";
 import { Hono } from "hono";
 import Koa, { type DefaultState } from "koa";
-
-type Framework = "express" | "koa" | "hono" | "fastify";
+import type { Framework } from "../config.js";
+import { type RequestWalk, renderWalks, WALKED_REQUESTS } from "../walks.js";
+import { replyAndExit } from "./shared.js";
 
 /** A signed manager on a fresh memory store, as an application would build it. */
 function newManager(): SessionManager {
@@ -88,49 +90,32 @@ async function started(server: Server): Promise<Server> {
   return server;
 }
 
-/** The files of `packages/` that ran, each with its functions and how often they were called. */
-type Walk = Map<string, string[]>;
-
 interface CoverageFunction {
   functionName: string;
   ranges: { count: number }[];
 }
 
-async function walkOf(inspector: Session, request: () => Promise<unknown>): Promise<Walk> {
+async function filesRunBy(
+  inspector: Session,
+  request: () => Promise<unknown>,
+): Promise<RequestWalk["files"]> {
   await inspector.post("Profiler.takePreciseCoverage");
   await request();
   const { result } = await inspector.post("Profiler.takePreciseCoverage");
-  const walk: Walk = new Map();
+  const files: RequestWalk["files"] = [];
   for (const script of result) {
     const file = /\/packages\/(.*)$/.exec(script.url)?.[1];
     if (file === undefined) continue;
-    const ran = (script.functions as CoverageFunction[])
+    const functions = (script.functions as CoverageFunction[])
       .filter((fn) => (fn.ranges[0]?.count ?? 0) > 0)
       .map((fn) => `${fn.functionName || "(anonymous)"}×${fn.ranges[0]!.count}`);
-    if (ran.length > 0) walk.set(file, ran);
+    if (functions.length > 0) files.push({ file, functions });
   }
-  return walk;
+  return files.sort((a, b) => a.file.localeCompare(b.file));
 }
 
-function render(framework: Framework, path: string, walk: Walk): string {
-  const functions = [...walk.values()].reduce((sum, ran) => sum + ran.length, 0);
-  const rows = [...walk].map(([file, ran]) => `| \`${file}\` | ${ran.join(", ")} |`);
-  return [
-    `### ${framework}, ${path}: ${walk.size} files, ${functions} functions`,
-    "",
-    "| file | functions (calls) |",
-    "|---|---|",
-    ...rows,
-    "",
-  ].join("\n");
-}
-
-const inspector = new Session();
-inspector.connect();
-await inspector.post("Profiler.enable");
-await inspector.post("Profiler.startPreciseCoverage", { callCount: true, detailed: false });
-const out: string[] = ["# One request's walk through sesame", ""];
-for (const framework of ["express", "koa", "hono", "fastify"] as const) {
+/** The walk of each of {@link WALKED_REQUESTS} on `framework`. */
+async function walksOn(framework: Framework, inspector: Session): Promise<RequestWalk[]> {
   const server = await listen(framework, newManager());
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const login = async (): Promise<string> => {
@@ -142,13 +127,26 @@ for (const framework of ["express", "koa", "hono", "fastify"] as const) {
     (await fetch(`${base}/read`, { headers: { cookie } })).text();
   const cookie = await login();
   for (let warm = 0; warm < 20; warm++) await read(await login());
-  out.push(
-    render(framework, "first read of a cookie", await walkOf(inspector, () => read(cookie))),
-  );
-  out.push(render(framework, "later read", await walkOf(inspector, () => read(cookie))));
-  out.push(render(framework, "signed login", await walkOf(inspector, login)));
+  const walks: RequestWalk[] = [];
+  for (const request of WALKED_REQUESTS) {
+    const run = request === "signed login" ? login : () => read(cookie);
+    walks.push({ framework, request, files: await filesRunBy(inspector, run) });
+  }
   server.close();
-  server.closeAllConnections?.();
+  server.closeAllConnections();
+  return walks;
 }
-process.stdout.write(`${out.join("\n")}\n`);
-process.exit(0);
+
+const inspector = new Session();
+inspector.connect();
+await inspector.post("Profiler.enable");
+await inspector.post("Profiler.startPreciseCoverage", { callCount: true, detailed: false });
+const walks: RequestWalk[] = [];
+for (const framework of ["express", "koa", "hono", "fastify"] as const) {
+  walks.push(...(await walksOn(framework, inspector)));
+}
+if (process.send === undefined) {
+  process.stdout.write(`# One request's walk through sesame\n\n${renderWalks(walks)}`);
+  process.exit(0);
+}
+replyAndExit(walks);
