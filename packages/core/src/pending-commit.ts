@@ -44,14 +44,6 @@ export class PendingCommit {
     this.#changedAt.set(key, ++this.#changeCount);
   }
 
-  /**
-   * How many changes were recorded so far. A call that replaces or leaves the session takes it,
-   * so that changes made by calls after it are told apart from those made before.
-   */
-  get changeCount(): number {
-    return this.#changeCount;
-  }
-
   /** Whether the commit owes anything besides a due renewal. */
   get hasWork(): boolean {
     return this.isNew || this.cookie !== null || this.touch || this.patch.size > 0;
@@ -70,14 +62,11 @@ export class PendingCommit {
     };
   }
 
-  /**
-   * A brand-new session: inserted, and its cookie set, at commit. Changes after change number
-   * `keepAfter` are kept for it; earlier ones belonged to the session it replaces.
-   */
-  started(keepAfter: number): void {
+  /** A brand-new session: inserted, and its cookie set, at commit. */
+  started(): void {
     this.isNew = true;
     this.touch = false;
-    this.#dropThrough(keepAfter);
+    this.#clearPatch();
     this.cookie = "set";
   }
 
@@ -113,27 +102,12 @@ export class PendingCommit {
     if (patch.size === 0) this.#clearPatch();
   }
 
-  /**
-   * The session left this request: clear the cookie the client holds, if it sent one. Changes
-   * after change number `keepAfter` are kept, for the session that follows.
-   */
-  forgotten(keepAfter: number): void {
+  /** The session left this request: clear the cookie the client holds, if it sent one. */
+  forgotten(): void {
     this.isNew = false;
     this.touch = false;
-    this.#dropThrough(keepAfter);
+    this.#clearPatch();
     this.cookie = this.#carriedCookie ? "clear" : null;
-  }
-
-  /** Drops the changes numbered `mark` or lower. */
-  #dropThrough(mark: number): void {
-    const patch = this.#patch;
-    if (patch === null) return;
-    for (const key of patch.keys()) {
-      if ((this.#changedAt?.get(key) ?? 0) > mark) continue;
-      patch.delete(key);
-      this.#changedAt?.delete(key);
-    }
-    if (patch.size === 0) this.#clearPatch();
   }
 
   #clearPatch(): void {

@@ -186,7 +186,6 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
         carryOver: options.carryOver ?? [],
         data: (options.data ?? {}) as SessionData,
         persistent: options.persistent ?? false,
-        keepAfter: state.pending.changeCount,
       };
       // The data to carry over is read once a write under way has merged in what it brings.
       return state.afterSettled(() => state.replace(userId, replacement));
@@ -195,10 +194,9 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
 
   /** Destroys the session in the store at once and clears the cookie. */
   async destroy(): Promise<void> {
-    const state = this.#state;
-    state.usable("Destroying a session");
-    await state.dropCurrent(state.pending.changeCount, true);
-    state.changed();
+    this.#state.usable("Destroying a session");
+    await this.#state.dropCurrent();
+    this.#state.changed();
   }
 
   /**
@@ -218,7 +216,6 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
     const state = this.#state;
     return promiseOf(() => {
       state.usable("Re-authenticating");
-      const keepAfter = state.pending.changeCount;
       // Every key is kept, those a write under way merges in too.
       return state.afterSettled(() => {
         const current = state.require("Re-authenticating");
@@ -228,7 +225,6 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
           carryOver: Object.keys(current.data),
           data: {},
           persistent: current.record.persistent,
-          keepAfter,
         });
       });
     });
@@ -299,7 +295,6 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
   async revokeAllSessions(): Promise<number> {
     const state = this.#state;
     let count = 0;
-    const keepAfter = state.pending.changeCount;
     // After this request's write under way (a new session it inserts is revoked with the
     // others); a commit made meanwhile waits for the revocation.
     try {
@@ -310,7 +305,7 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
           .then((revokedCount) => {
             count = revokedCount;
           })
-          .finally(() => state.forget(keepAfter, true));
+          .finally(() => state.forget());
         return state.track(revoked);
       });
     } finally {

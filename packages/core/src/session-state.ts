@@ -41,8 +41,6 @@ export interface Replacement {
   /** Data of the new session, over the carried keys. */
   data: SessionData;
   persistent: boolean;
-  /** The change count when the call was made: changes after it go into the new session. */
-  keepAfter: number;
 }
 
 /**
@@ -144,7 +142,7 @@ export class SessionState<Data extends object> {
   /** Sets (or, with {@link REMOVED}, removes) one data key, already checked, saved at commit. */
   change(key: string, value: unknown): void {
     this.usable("Changing session data");
-    const current = this.current ?? this.#startNew(null, false, null, this.pending.changeCount);
+    const current = this.current ?? this.#startNew(null, false, null);
     this.#apply(current, [[key, value]]);
     this.pending.change(key, value);
     this.changed();
@@ -174,13 +172,19 @@ export class SessionState<Data extends object> {
     }
     const data: SessionData = { ...carried, ...replacement.data };
     const text = this.engine.serializeData(data);
-    const { persistent, keepAfter } = replacement;
-    return andThen(this.dropCurrent(keepAfter, false), () => {
-      // The response may have been committed while the replaced session was being destroyed.
-      this.usable("Creating a session");
-      this.#startNew(userId, persistent, this.engine.now(), keepAfter, { data, text });
-      this.changed();
-    });
+    return andThen(this.dropCurrent(), () =>
+      this.#signIn(userId, replacement.persistent, data, text),
+    );
+  }
+
+  /** Starts the new session of {@link replace}, once the one it replaces is gone. */
+  #signIn(userId: string, persistent: boolean, data: SessionData, text: string): void {
+    // The response may have been committed while the replaced session was being destroyed.
+    this.usable("Creating a session");
+    const current = this.#startNew(userId, persistent, this.engine.now());
+    current.record.data = text;
+    current.data = data;
+    this.changed();
   }
 
   /** Replaces the token, keeping the data, once nothing else of this request is under way. */
@@ -253,34 +257,15 @@ export class SessionState<Data extends object> {
     return resolved;
   }
 
-  /**
-   * Starts a brand-new session with `initial` data (none without it), and the changes made after
-   * change number `keepAfter` applied on top.
-   */
-  #startNew(
-    userId: string | null,
-    persistent: boolean,
-    authTime: number | null,
-    keepAfter: number,
-    initial?: { data: SessionData; text: string },
-  ): Current {
-    const record = this.engine.newRecord(userId, this.#requestContext(), persistent, authTime);
-    const current: Current = { id: null, token: this.engine.newToken(), record, data: {} };
-    if (initial !== undefined) {
-      record.data = initial.text;
-      current.data = initial.data;
-    }
+  #startNew(userId: string | null, persistent: boolean, authTime: number | null): Current {
+    const current: Current = {
+      id: null,
+      token: this.engine.newToken(),
+      record: this.engine.newRecord(userId, this.#requestContext(), persistent, authTime),
+      data: {},
+    };
     this.current = current;
-    const pending = this.pending;
-    pending.started(keepAfter);
-    if (pending.patch.size === 0) return current;
-    try {
-      this.#apply(current, pending.patch);
-    } catch (error) {
-      // Too large beside the new session's data: they are refused, not saved in part.
-      pending.started(Number.POSITIVE_INFINITY);
-      throw error;
-    }
+    this.pending.started();
     return current;
   }
 
@@ -352,43 +337,28 @@ export class SessionState<Data extends object> {
     if (later.size > 0) this.#apply(settled, later);
   }
 
-  /**
-   * Destroys the request's stored session, if any (a promise then), and leaves it; see
-   * {@link forget} for `keepAfter` and `startAnonymous`.
-   */
-  dropCurrent(keepAfter: number, startAnonymous: boolean): Awaitable<void> {
+  /** Destroys the request's stored session, if any (a promise then), and leaves it. */
+  dropCurrent(): Awaitable<void> {
     return this.afterSettled(() => {
       const current = this.current;
       if (current === null) return;
       if (current.id !== null && !this.pending.isNew)
-        return this.track(this.#destroyStored(current, current.id, keepAfter, startAnonymous));
-      this.forget(keepAfter, startAnonymous);
+        return this.track(this.#destroyStored(current, current.id));
+      this.forget();
     });
   }
 
-  async #destroyStored(
-    current: Current,
-    id: string,
-    keepAfter: number,
-    startAnonymous: boolean,
-  ): Promise<void> {
+  async #destroyStored(current: Current, id: string): Promise<void> {
     await destroySession(this.engine, id);
     const { handle, userId } = current.record;
     this.engine.emit({ type: "destroyed", at: this.engine.now(), handle, userId });
-    this.forget(keepAfter, startAnonymous);
+    this.forget();
   }
 
-  /**
-   * Drops the session from this request and clears the cookie the client holds, if any. Changes
-   * after change number `keepAfter` were made by calls after the one that left the session: they
-   * are kept, and with `startAnonymous` go into a new anonymous session at once, as they would
-   * have had those calls waited for it.
-   */
-  forget(keepAfter = Number.POSITIVE_INFINITY, startAnonymous = false): void {
+  /** Drops the session from this request and clears the cookie the client holds, if any. */
+  forget(): void {
     this.current = null;
-    const pending = this.pending;
-    pending.forgotten(keepAfter);
-    if (startAnonymous && pending.patch.size > 0) this.#startNew(null, false, null, keepAfter);
+    this.pending.forgotten();
   }
 
   /**
