@@ -1,5 +1,5 @@
 import { ServerResponse } from "node:http";
-import { type RequestSession, SessionManager } from "@sesame/core";
+import { MemoryStore, type RequestSession, SessionManager } from "@sesame/core";
 import {
   FaultInjectingStore,
   listenOnLoopback,
@@ -145,6 +145,45 @@ describe.each([
     const reply = await sendRaw(url, "POST", "/", []);
     expect(reply.body).toBe("ab");
     expect(setCookieLines(reply)).toHaveLength(1);
+  });
+
+  it("sends the cookie of a sign-in or sign-out the route did not wait for, over a stored session", async () => {
+    const manager = new SessionManager({
+      store: new FaultInjectingStore(new MemoryStore()),
+      onWarning: () => {},
+    });
+    const failures: unknown[] = [];
+    const app = express();
+    app.use(sessionMiddleware(manager));
+    app.post("/login", (req, res) => {
+      getSession(req, manager)
+        .create(String(req.query.user))
+        .catch((error) => failures.push(error));
+      res.json({ ok: true });
+    });
+    app.post("/logout", (req, res) => {
+      getSession(req, manager)
+        .destroy()
+        .catch((error) => failures.push(error));
+      res.end();
+    });
+    app.get("/me", (req, res) => {
+      res.json({ user: getSession(req, manager).userId });
+    });
+    const server = await listenOnLoopback(app);
+    servers.push(server);
+    const cookieOf = (reply: Awaited<ReturnType<typeof sendRaw>>): string =>
+      setCookieLines(reply)[0]?.split(";")[0] ?? "";
+    const alice = cookieOf(await sendRaw(server.url, "POST", "/login?user=alice", []));
+    const bob = cookieOf(await sendRaw(server.url, "POST", "/login?user=bob", [["Cookie", alice]]));
+    expect(bob).not.toBe(alice);
+    const me = await sendRaw(server.url, "GET", "/me", [["Cookie", bob]]);
+    expect(JSON.parse(me.body)).toEqual({ user: "bob" });
+    const out = await sendRaw(server.url, "POST", "/logout", [["Cookie", bob]]);
+    expect(setCookieLines(out)[0]).toMatch(/^__Host-sid=;/);
+    const after = await sendRaw(server.url, "GET", "/me", [["Cookie", bob]]);
+    expect(JSON.parse(after.body)).toEqual({ user: null });
+    expect(failures).toEqual([]);
   });
 
   it("lets Express's default error handler answer 503 when the store fails", async () => {

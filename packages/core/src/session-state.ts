@@ -88,11 +88,14 @@ export class SessionState<Data extends object> {
     return this.#owed;
   }
 
-  /** Whether the commit has anything to do; see `RequestSession.needsCommit`. */
+  /**
+   * Whether the commit has anything to do; see `RequestSession.needsCommit`. A store write or
+   * destroy still under way counts: what the response carries is known only once it is done.
+   */
   get needsCommit(): boolean {
     const owed = this.#owed;
     if (this.degraded !== null || owed?.committed) return false;
-    if (owed?.hasWork) return true;
+    if (owed?.hasWork || this.#inFlight !== null) return true;
     const current = this.current;
     const engine = this.engine;
     return (
@@ -164,7 +167,6 @@ export class SessionState<Data extends object> {
    * `replacement` names. Data that cannot be kept throws before anything changes.
    */
   replace(userId: string, replacement: Replacement): Awaitable<void> {
-    this.usable("Creating a session");
     const carried: SessionData = {};
     for (const key of replacement.carryOver) {
       if (this.current !== null && Object.hasOwn(this.current.data, key))
@@ -177,10 +179,11 @@ export class SessionState<Data extends object> {
     );
   }
 
-  /** Starts the new session of {@link replace}, once the one it replaces is gone. */
+  /**
+   * Starts the new session of {@link replace}, once the one it replaces is gone. A commit made
+   * after the call waits for this, so it needs no check that the response is still open.
+   */
   #signIn(userId: string, persistent: boolean, data: SessionData, text: string): void {
-    // The response may have been committed while the replaced session was being destroyed.
-    this.usable("Creating a session");
     const current = this.#startNew(userId, persistent, this.engine.now());
     current.record.data = text;
     current.data = data;
@@ -190,7 +193,6 @@ export class SessionState<Data extends object> {
   /** Replaces the token, keeping the data, once nothing else of this request is under way. */
   rotate(): Awaitable<void> {
     return this.afterSettled(() => {
-      this.usable("Rotating a session");
       const current = this.require("Rotating a session");
       if (this.pending.isNew) return;
       const changes = this.pending.changes;
@@ -382,6 +384,8 @@ export class SessionState<Data extends object> {
     if (!isPromiseLike(work)) return work;
     const tracked: Promise<void> = Promise.resolve(work);
     this.#inFlight = tracked;
+    // The response waits for it: an adapter holding responses back must know now.
+    this.changed();
     // Cleared by the first reaction to the tracked promise, so calls already waiting for it go
     // on before any call made once it settles.
     const clear = (): void => {

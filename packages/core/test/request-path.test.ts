@@ -151,15 +151,18 @@ describe("create() over a stored session", () => {
     expect((await manager.load(header, CONTEXT)).userId).toBe("alice");
   });
 
-  it("refuses to sign in once the response was committed while the old session was destroyed", async () => {
+  it("signs in when the commit comes while the old session is being destroyed, once that is done", async () => {
     const manager = new SessionManager({ store: new MemoryStore() });
     const header = await signIn(manager, "alice");
     const session = await manager.load(header, CONTEXT);
     const created = session.create("bob");
+    expect(session.needsCommit).toBe(true);
     const headers = await session.commit();
-    await expect(created).rejects.toThrow(/after the response was committed/);
-    expect(session.userId).not.toBe("bob");
-    expect(headers?.setCookie ?? "").not.toMatch(/^__Host-sid=[^;]/);
+    await expect(created).resolves.toBeUndefined();
+    expect(session.userId).toBe("bob");
+    const next = await manager.load(headers!.setCookie.split(";")[0], CONTEXT);
+    expect(next.userId).toBe("bob");
+    expect((await manager.load(header, CONTEXT)).userId).toBeNull();
   });
 });
 
@@ -333,15 +336,16 @@ describe("calls of one request that overlap", () => {
     }
   });
 
-  it("clears the cookie of a replaced session when the commit comes before create() is done", async () => {
+  it("sends the new session's cookie when the commit comes before create() is done", async () => {
     for (const { store, memory } of stores()) {
       const { manager, header } = await signedIn(store);
       const session = await manager.load(header, CONTEXT);
       const created = session.create("bob");
       const headers = await session.commit();
-      await expect(created).rejects.toThrow(/after the response was committed/);
-      expect(headers?.setCookie).toMatch(/^__Host-sid=;/);
-      expect(memory.size).toBe(0);
+      await expect(created).resolves.toBeUndefined();
+      expect(headers?.setCookie).toMatch(/^__Host-sid=[^;]/);
+      expect((await manager.load(headers!.setCookie.split(";")[0], CONTEXT)).userId).toBe("bob");
+      expect(memory.size).toBe(1);
     }
   });
 
@@ -435,17 +439,19 @@ describe("calls of one request that overlap", () => {
     }
   });
 
-  it("rejects a create() still waiting for a save() when the commit comes, and keeps the session", async () => {
+  it("runs a create() still waiting for a save() before the commit that came after it", async () => {
     const { manager, header, memory, session, saved, release } = await savingWhilePaused();
     const created = session.create("bob");
     const committed = session.commit();
     release();
-    await expect(created).rejects.toThrow(/after the response was committed/);
+    await expect(created).resolves.toBeUndefined();
     await saved;
-    expect(await committed).toBeNull();
-    const next = await manager.load(header, CONTEXT);
-    expect([session.userId, next.userId, next.get("theme")]).toEqual(["alice", "alice", "dark"]);
+    const headers = await committed;
+    const next = await manager.load(headers!.setCookie.split(";")[0], CONTEXT);
+    expect([session.userId, next.userId]).toEqual(["bob", "bob"]);
+    expect((await manager.load(header, CONTEXT)).userId).toBeNull();
     expect(memory.size).toBe(1);
+    expect(() => session.set("theme", "light")).toThrow(/after the response was committed/);
   });
 
   it("ends signed out when destroy() follows create() while a save() is under way", async () => {
