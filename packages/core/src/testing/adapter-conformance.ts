@@ -305,6 +305,23 @@ export function describeAdapterConformance(name: string, harness: AdapterHarness
         expect(replay.setCookies).toEqual([]);
       });
 
+      it("sends the cookie of a sign-in and a sign-out the route did not await, over a stored session", async () => {
+        const alice = await login();
+        const switched = await call("POST", "/switch-unawaited", {
+          cookie: alice,
+          json: { userId: "bob" },
+        });
+        const [line] = sessionLines(switched.setCookies);
+        expect(line).toMatch(new RegExp(`^${sessionCookie}=[^;]`));
+        const bob = `${sessionCookie}=${cookieValue(line!)}`;
+        expect(JSON.parse((await me(bob)).body)).toMatchObject({ userId: "bob" });
+        expect((await me(alice)).status).toBe(401);
+        const out = await call("POST", "/switch-unawaited", { cookie: bob, json: {} });
+        expect(out.setCookies).toEqual([`${sessionCookie}=; ${CLEARED_ATTRIBUTES}`]);
+        expect((await me(bob)).status).toBe(401);
+        expect(memory.size).toBe(0);
+      });
+
       it("rotates the token, keeps the data, and kills the old token at once", async () => {
         const cookie = await login();
         await call("PUT", "/data", { cookie, json: { key: "theme", value: "dark" } });

@@ -290,6 +290,13 @@ export function createConformanceRoutes(
       await session.destroy();
       return { status: 204 };
     }),
+    // The route answers without awaiting the sign-in or sign-out; a failure answers 500.
+    route("POST", "/switch-unawaited", async (session, { body }) => {
+      const userId = text(body, "userId", "");
+      const left = userId === "" ? session.destroy() : session.create(userId);
+      left.catch(() => undefined);
+      return { status: 200, body: { userId: userId === "" ? null : userId } };
+    }),
     route("POST", "/rotate", async (session) => {
       if (session.userId === null) return UNAUTHENTICATED;
       await session.rotate();
