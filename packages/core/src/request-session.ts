@@ -327,8 +327,10 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
 
   /**
    * Whether {@link commit} has anything to do: a new or changed session, a due touch or
-   * renewal, or a cookie to write or clear. Adapters skip the commit, and hold nothing of the
-   * response back, when it is `false`.
+   * renewal, a cookie to write or clear, or a store write or destroy still under way (what the
+   * response carries is known once it is done). Adapters skip the commit, and hold nothing of
+   * the response back, when it is `false`; one that holds the response checks it again as the
+   * head goes out, since a write under way may end with nothing to commit.
    */
   get needsCommit(): boolean {
     return this.#state.needsCommit;

@@ -384,14 +384,15 @@ export class SessionState<Data extends object> {
     if (!isPromiseLike(work)) return work;
     const tracked: Promise<void> = Promise.resolve(work);
     this.#inFlight = tracked;
-    // The response waits for it: an adapter holding responses back must know now.
-    this.changed();
     // Cleared by the first reaction to the tracked promise, so calls already waiting for it go
     // on before any call made once it settles.
     const clear = (): void => {
       if (this.#inFlight === tracked) this.#inFlight = null;
     };
     tracked.then(clear, clear);
+    // The response waits for it: an adapter holding responses back must know now (after the
+    // clearing reaction is in place, whatever its listener does).
+    this.changed();
     return tracked;
   }
 }

@@ -5,6 +5,7 @@ import {
   NoSessionError,
   type RequestContext,
   type RequestSession,
+  type SessionHeaders,
   SessionManager,
   type SessionStore,
   type StoreCall,
@@ -551,6 +552,24 @@ describe("calls of one request that overlap", () => {
       "dark",
       "3 books",
     ]);
+  });
+
+  it("goes on when the adapter's onCommitNeeded listener throws as a destroy starts", async () => {
+    const store = new FaultInjectingStore(new MemoryStore());
+    const { manager, header } = await signedIn(store);
+    const session = await manager.load(header, CONTEXT);
+    session.onCommitNeeded(() => {
+      throw new Error("listener failed");
+    });
+    await expect(session.destroy()).rejects.toThrow("listener failed");
+    let headers: SessionHeaders | null | undefined;
+    const committed = session.commit().then((answer) => {
+      headers = answer;
+    });
+    for (let turn = 0; turn < 1000 && headers === undefined; turn++) await Promise.resolve();
+    await committed;
+    expect(headers?.setCookie).toMatch(/^__Host-sid=;/);
+    expect((await manager.load(header, CONTEXT)).userId).toBeNull();
   });
 
   it("saves a value changed in place and set again while a write of it is under way", async () => {

@@ -290,7 +290,7 @@ export function createConformanceRoutes(
       await session.destroy();
       return { status: 204 };
     }),
-    // The route answers without awaiting the sign-in or sign-out; a failure answers 500.
+    // The route answers without awaiting the sign-in or sign-out (nor seeing it fail).
     route("POST", "/switch-unawaited", async (session, { body }) => {
       const userId = text(body, "userId", "");
       const left = userId === "" ? session.destroy() : session.create(userId);
