@@ -7,7 +7,7 @@ import {
 import { RejectionLimiter, type RejectionReason, type SessionEvent } from "./events.js";
 import { FLASH_KEY_PREFIX, isFlashKey } from "./flash.js";
 import { GuardedStore, type StoreCallListener } from "./guarded-store.js";
-import { lifetimesFor, slidExpiry } from "./lifetimes.js";
+import { lifetimesFor } from "./lifetimes.js";
 import type { ResolvedOptions } from "./options.js";
 import type { RequestContext } from "./request-context.js";
 import { FORBIDDEN_KEYS, findForbiddenKey } from "./serializer.js";
@@ -169,11 +169,6 @@ export class SessionEngine<Data extends object> {
       successorId: null,
       graceUntil: null,
     };
-  }
-
-  /** The idle expiry a touch at `now` gives, never past the absolute expiry. */
-  slidExpiry(record: StoredSession, now: number): number {
-    return slidExpiry(this.options, record, now);
   }
 
   /** Checks a data key before it is set. */

@@ -9,7 +9,7 @@
  */
 import { SessionStoreError } from "./errors.js";
 import { holdsSession, isHonoured, isPending, NOWHERE } from "./forwarding.js";
-import { isExpired, isTouchDue } from "./lifetimes.js";
+import { isExpired, isTouchDue, slidExpiry } from "./lifetimes.js";
 import type { SessionData, SessionEngine } from "./session-engine.js";
 import type { StoredSession } from "./store.js";
 
@@ -155,7 +155,7 @@ async function writeFrom(
     const next: StoredSession = { ...base, data: text };
     if (changes.touch) {
       next.lastSeenAt = now;
-      next.expiresAt = engine.slidExpiry(base, now);
+      next.expiresAt = slidExpiry(engine.options, base, now);
     }
     if (await engine.store.update(id, next, base.version)) {
       const record = { ...next, version: base.version + 1 };
@@ -189,7 +189,7 @@ async function createPending(
     version: 1,
     tokenIssuedAt: now,
     lastSeenAt: now,
-    expiresAt: slides ? engine.slidExpiry(base, now) : base.expiresAt,
+    expiresAt: slides ? slidExpiry(engine.options, base, now) : base.expiresAt,
     successorId: id,
     graceUntil: null,
   };
