@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { randomBytes } from "node:crypto";
 import { createServer, type RequestListener, type ServerResponse } from "node:http";
 import { getCookieValues } from "@sesame/core";
 import type { ReadyMessage, ServerStats } from "../protocol.js";
@@ -94,22 +93,27 @@ const keptRecords = new Map<string, object>();
 const keptKeys: (string | undefined)[] = new Array(KEPT_RECORDS_LIMIT);
 let nextKeptSlot = 0;
 
+let keptCount = 0;
+
 /**
  * What any session store in process memory does at a login, and nothing else: keeps one record
- * the shape and size of a sesame session under a new random key, dropping the oldest once
+ * the shape and size of a sesame session under a new key, dropping the oldest once
  * {@link KEPT_RECORDS_LIMIT} are kept. The `-bare-kept` apps call it after writing the session
- * headers, so the report shows what keeping sessions in memory costs by itself.
+ * headers, so the report shows what keeping sessions in memory costs by itself. Keys and
+ * handles are counters padded to the lengths of a hashed token and a handle, not random bytes:
+ * drawing from the CSPRNG is a cost of its own, not of keeping.
  */
 export function keepLoginRecord(userId: string): void {
   const now = Date.now();
   const oldest = keptKeys[nextKeptSlot];
   if (oldest !== undefined) keptRecords.delete(oldest);
-  const key = randomBytes(32).toString("base64url");
+  keptCount++;
+  const key = String(keptCount).padStart(64, "0");
   keptKeys[nextKeptSlot] = key;
   nextKeptSlot = (nextKeptSlot + 1) % KEPT_RECORDS_LIMIT;
   keptRecords.set(key, {
     userId,
-    handle: randomBytes(16).toString("base64url"),
+    handle: String(keptCount).padStart(22, "h"),
     data: "{}",
     version: 0,
     createdAt: now,
