@@ -9,7 +9,7 @@
  * @module
  */
 
-import { type Awaitable, andThen } from "./awaitable.js";
+import { type Awaitable, andThen, promiseOf } from "./awaitable.js";
 import { splitFlash } from "./flash.js";
 import { holdsSession, isHonoured, NOWHERE } from "./forwarding.js";
 import { expiryReached, isExpired } from "./lifetimes.js";
@@ -61,6 +61,7 @@ function findSession(
 ): Awaitable<LoadedSession | null> {
   return andThen(engine.store.lookup(known.id), (record) => {
     if (record === null) return engine.reject("unknown_session");
+    if (!isWellFormed(record)) return engine.reject("corrupt_record");
     if (value !== null) engine.knownCookies.set(value, known);
     if (record.successorId !== null) {
       // A forwarder past its own expiry names no session: its session lives on elsewhere, or not.
@@ -97,8 +98,23 @@ async function followForwarder(
   const successor = await engine.store.get(successorId);
   if (successor === null || !holdsSession(successorId, successor))
     return engine.reject("unknown_session");
+  if (!isWellFormed(successor)) return engine.reject("corrupt_record");
   if (reportExpiry(engine, successor)) return null;
   return withData(engine, successorId, null, successor, false);
+}
+
+/**
+ * Whether a record read back has the fields every decision rests on: a store that leaves out
+ * null fields or hands times back as text gives a corrupt record, not a session taken for a
+ * forwarder or one that never expires.
+ */
+function isWellFormed(record: StoredSession): boolean {
+  return (
+    typeof record.data === "string" &&
+    Number.isFinite(record.expiresAt) &&
+    Number.isFinite(record.absoluteExpiresAt) &&
+    (record.successorId === null || typeof record.successorId === "string")
+  );
 }
 
 /** The loaded session with its data, or `null` when the data is corrupt or fails the schema. */
@@ -121,10 +137,14 @@ function withData(
   if (schema === undefined) return { id, token, record, data: data as SessionData, resign };
   // The schema describes the application's data; flash values are kept apart from it.
   const { data: own, flash } = splitFlash(data as SessionData);
-  return Promise.resolve(schema["~standard"].validate(own)).then((result) => {
-    if (result.issues !== undefined) return engine.reject("invalid_data", record);
-    return { id, token, record, data: { ...(result.value as SessionData), ...flash }, resign };
-  });
+  // A validator that throws counts as one that refused the data.
+  return promiseOf(() => schema["~standard"].validate(own)).then(
+    (result) => {
+      if (result.issues !== undefined) return engine.reject("invalid_data", record);
+      return { id, token, record, data: { ...(result.value as SessionData), ...flash }, resign };
+    },
+    () => engine.reject("invalid_data", record),
+  );
 }
 
 /** What a cookie value comes to once verified: its token, the token's store key, and whether to re-sign. */

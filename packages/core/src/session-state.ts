@@ -145,19 +145,19 @@ export class SessionState<Data extends object> {
   /** Sets (or, with {@link REMOVED}, removes) one data key, already checked, saved at commit. */
   change(key: string, value: unknown): void {
     this.usable("Changing session data");
+    // Serialized first: a value that cannot be kept throws before a session is started.
+    const data = patched(this.current?.data ?? {}, [[key, value]]);
+    const text = this.engine.serializeData(data);
     const current = this.current ?? this.#startNew(null, false, null);
-    this.#apply(current, [[key, value]]);
+    current.record = { ...current.record, data: text };
+    current.data = data;
     this.pending.change(key, value);
     this.changed();
   }
 
   /** Sets (or removes) the keys of `patch` in `current`'s data and record. */
   #apply(current: Current, patch: Iterable<readonly [string, unknown]>): void {
-    const next: SessionData = { ...current.data };
-    for (const [key, value] of patch) {
-      if (value === REMOVED) delete next[key];
-      else next[key] = value;
-    }
+    const next = patched(current.data, patch);
     current.record = { ...current.record, data: this.engine.serializeData(next) };
     current.data = next;
   }
@@ -395,4 +395,14 @@ export class SessionState<Data extends object> {
     this.changed();
     return tracked;
   }
+}
+
+/** A copy of `data` with the keys of `patch` set, or removed where the value is {@link REMOVED}. */
+function patched(data: SessionData, patch: Iterable<readonly [string, unknown]>): SessionData {
+  const next: SessionData = { ...data };
+  for (const [key, value] of patch) {
+    if (value === REMOVED) delete next[key];
+    else next[key] = value;
+  }
+  return next;
 }

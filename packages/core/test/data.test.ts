@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { jsonSerializer, SessionDataError, SessionTooLargeError } from "../src/index.js";
+import {
+  jsonSerializer,
+  type RequestSession,
+  SessionDataError,
+  SessionTooLargeError,
+} from "../src/index.js";
 import { hashToken } from "../src/token.js";
 import { setup } from "./harness.js";
 
@@ -87,6 +92,61 @@ describe("data validation on load (Standard Schema)", () => {
   });
 });
 
+describe("odd records and validators", () => {
+  it("treats data a throwing validator is handed as no session, not as an error", async () => {
+    const throwing = {
+      "~standard": {
+        version: 1 as const,
+        vendor: "test",
+        validate: (value: unknown) => {
+          if ((value as { theme?: string }).theme === "neon") throw new TypeError("unexpected");
+          return { value };
+        },
+      },
+    };
+    const context = setup({ schema: throwing });
+    const alice = context.client();
+    const token = await alice.login("alice", { theme: "dark" });
+    const id = await hashToken(token);
+    const record = (await context.memory.get(id))!;
+    await context.memory.update(id, { ...record, data: '{"theme":"neon"}' }, record.version);
+    expect(await alice.whoami()).toBeNull();
+    expect(
+      context.events.some((event) => event.type === "rejected" && event.reason === "invalid_data"),
+    ).toBe(true);
+  });
+
+  it.each([
+    ["without successorId", { successorId: undefined }],
+    ["without expiresAt", { expiresAt: undefined }],
+    ["with its absolute expiry as text", { absoluteExpiresAt: "never" }],
+    ["without data", { data: undefined }],
+  ])("treats a record read back %s as corrupt, not as a session", async (_, damage) => {
+    let damaged = false;
+    // The store hands the record back damaged, as a store that mangles fields would.
+    const context = setup({}, (memory) => ({
+      get: (id) => {
+        const record = memory.get(id);
+        return damaged && record !== null ? ({ ...record, ...damage } as never) : record;
+      },
+      create: (id, record) => memory.create(id, record),
+      update: (id, record, version) => memory.update(id, record, version),
+      delete: (id) => memory.delete(id),
+      listByUser: (userId) => memory.listByUser(userId),
+      deleteByUser: (userId, exceptId) => memory.deleteByUser(userId, exceptId),
+    }));
+    const alice = context.client();
+    await alice.login("alice", { theme: "dark" });
+    expect(await alice.whoami()).toBe("alice");
+    damaged = true;
+    expect(await alice.whoami()).toBeNull();
+    const rejections = context.events.flatMap((event) =>
+      event.type === "rejected" ? [event.reason] : [],
+    );
+    expect(rejections).toEqual(["corrupt_record"]);
+  });
+});
+
 describe("data limits", () => {
   it("refuses oversized data with SessionTooLargeError and keeps the stored record", async () => {
     const { client } = setup({ maxDataBytes: 1024 });
@@ -103,6 +163,36 @@ describe("data limits", () => {
     expect(result).toBeInstanceOf(SessionTooLargeError);
     expect((await alice.request((session) => session.data)).result).toEqual({ small: "x" });
   });
+
+  it.each([
+    [
+      "an oversized value",
+      (session: RequestSession) => session.set("big", "a".repeat(2048)),
+      SessionTooLargeError,
+    ],
+    [
+      "a value JSON cannot hold",
+      (session: RequestSession) => session.flash("n", 10n as never),
+      SessionDataError,
+    ],
+  ])(
+    "starts no session when %s is refused on a request without one",
+    async (_, change, refusal) => {
+      const { client, memory } = setup({ maxDataBytes: 1024 });
+      const { result, setCookies } = await client().request((session) => {
+        try {
+          change(session);
+          return null;
+        } catch (error) {
+          return { error, exists: session.exists };
+        }
+      });
+      expect(result?.error).toBeInstanceOf(refusal);
+      expect(result?.exists).toBe(false);
+      expect(setCookies).toEqual([]);
+      expect(memory.size).toBe(0);
+    },
+  );
 
   it("counts bytes, not characters", async () => {
     const { client } = setup({ maxDataBytes: 1024 });
