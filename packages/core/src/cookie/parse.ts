@@ -21,10 +21,13 @@ export function getCookieValues(
   const values: string[] = [];
   if (name.length === 0 || !header.includes(name)) return values;
   let start = 0;
+  // The next `=` at or after `start`, found again only once passed: the scan stays linear
+  // however many pairs have none.
+  let equals = header.indexOf("=");
   while (start < header.length) {
     let end = header.indexOf(";", start);
     if (end === -1) end = header.length;
-    const equals = header.indexOf("=", start);
+    if (equals !== -1 && equals < start) equals = header.indexOf("=", start);
     if (equals !== -1 && equals < end && trimmedEquals(header, start, equals, name)) {
       values.push(unquote(trim(header, equals + 1, end)));
     }
