@@ -50,7 +50,7 @@ export const STORE_UNAVAILABLE_BODY = { error: "session_store_unavailable" } as 
 /** The request as core needs it, read through Fastify's own `trustProxy` setting. */
 function requestContext(request: FastifyRequest): RequestContext {
   return {
-    secure: request.protocol === "https",
+    secure: request.protocol.toLowerCase() === "https",
     host: request.host || undefined,
     userAgent: request.headers["user-agent"],
     ip: request.ip,

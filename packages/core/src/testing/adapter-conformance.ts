@@ -609,10 +609,13 @@ export function describeAdapterConformance(name: string, harness: AdapterHarness
     });
 
     describe("transport security and proxy trust", () => {
-      const forwardedLogin = (url: string): Promise<{ status: number; cookies: string[] }> =>
+      const forwardedLogin = (
+        url: string,
+        proto = "https",
+      ): Promise<{ status: number; cookies: string[] }> =>
         sendRaw(url, "POST", "/login", [
           ["Host", "app.example"],
-          ["X-Forwarded-Proto", "https"],
+          ["X-Forwarded-Proto", proto],
         ]).then((reply) => ({
           status: reply.status,
           cookies: setCookieLines(reply),
@@ -625,15 +628,18 @@ export function describeAdapterConformance(name: string, harness: AdapterHarness
         expect(warnings.join("\n")).toMatch(/plain-HTTP/);
       });
 
-      it("issues a Secure session cookie behind a trusted proxy that says HTTPS", async () => {
-        const trusted = await start(true);
-        const reply = await forwardedLogin(trusted.url);
-        expect(reply.status).toBe(200);
-        expect(reply.cookies).toHaveLength(1);
-        expect(reply.cookies[0]).toMatch(
-          /^__Host-sid=[A-Za-z0-9_-]{43}; Path=\/; Secure; HttpOnly; SameSite=Lax$/,
-        );
-      });
+      it.each(["https", "HTTPS"])(
+        "issues a Secure session cookie behind a trusted proxy that says %s",
+        async (proto) => {
+          const trusted = await start(true);
+          const reply = await forwardedLogin(trusted.url, proto);
+          expect(reply.status).toBe(200);
+          expect(reply.cookies).toHaveLength(1);
+          expect(reply.cookies[0]).toMatch(
+            /^__Host-sid=[A-Za-z0-9_-]{43}; Path=\/; Secure; HttpOnly; SameSite=Lax$/,
+          );
+        },
+      );
     });
 
     describe("behind proxies that append to X-Forwarded-*", () => {
