@@ -1,12 +1,5 @@
-import type { SessionHeaders } from "@sesame/core";
+import { type SessionHeaders, withVary } from "@sesame/core";
 import type { FastifyReply } from "fastify";
-
-/** Appends `Cookie` to a `Vary` value unless it is there already. */
-function varyOn(current: string, token: string): string {
-  const tokens = current.split(",").map((entry) => entry.trim().toLowerCase());
-  if (tokens.includes(token.toLowerCase()) || tokens.includes("*")) return current;
-  return current === "" ? token : `${current}, ${token}`;
-}
 
 /**
  * Writes what the session's commit says the response carries (its `Set-Cookie` line,
@@ -31,11 +24,17 @@ export function writeSessionHeaders(
     const own = new Response(payload.body, payload);
     own.headers.append("set-cookie", written.setCookie);
     own.headers.set("cache-control", written.cacheControl);
-    own.headers.set("vary", varyOn(own.headers.get("vary") ?? "", written.vary));
+    own.headers.set("vary", withVary(own.headers.get("vary"), written.vary));
     return own;
   }
   reply.header("set-cookie", written.setCookie); // appends to the app's own Set-Cookie lines
   reply.header("cache-control", written.cacheControl);
-  reply.header("vary", varyOn(String(reply.getHeader("vary") ?? ""), written.vary));
+  reply.header("vary", withVary(varyOf(reply.getHeader("vary")), written.vary));
   return payload;
+}
+
+/** The reply's `Vary` so far, as one value (Node keeps an array when it was set as one). */
+function varyOf(value: unknown): string | undefined {
+  if (Array.isArray(value)) return value.join(", ");
+  return value === undefined ? undefined : String(value);
 }

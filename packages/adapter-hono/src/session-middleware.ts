@@ -14,6 +14,7 @@ import {
   type SessionHeaders,
   type SessionManager,
   type TrustProxy,
+  withVary,
 } from "@sesame/core";
 import type { Context, ErrorHandler, MiddlewareHandler, Next } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -271,7 +272,7 @@ function nodeRequestOf(env: unknown): IncomingMessage | undefined {
 function appendSessionHeaders(headers: Headers, written: SessionHeaders): void {
   headers.append("Set-Cookie", written.setCookie);
   headers.set("Cache-Control", written.cacheControl);
-  headers.append("Vary", written.vary);
+  headers.set("Vary", withVary(headers.get("Vary"), written.vary));
 }
 
 /**
@@ -320,7 +321,7 @@ function headerRecordWith(headers: unknown, written: SessionHeaders): HeaderReco
     if (typeof value !== "string") return undefined;
     const name = key.toLowerCase();
     if (name === "set-cookie") return undefined;
-    if (name === "vary") vary = `${value}, ${vary}`;
+    if (name === "vary") vary = withVary(value, written.vary);
     else if (name !== "cache-control") record[key] = value;
   }
   record["set-cookie"] = written.setCookie;

@@ -72,3 +72,4 @@ export {
 } from "./store.js";
 export { TOKEN_BYTES } from "./token.js";
 export type { SessionSummary } from "./user-sessions.js";
+export { withVary } from "./vary.js";

@@ -16,7 +16,7 @@ import { signToken } from "./token.js";
  * if (headers !== null) {
  *   response.headers.append("Set-Cookie", headers.setCookie);
  *   response.headers.set("Cache-Control", headers.cacheControl);
- *   response.headers.append("Vary", headers.vary);
+ *   response.headers.set("Vary", withVary(response.headers.get("Vary"), headers.vary));
  * }
  * ```
  */
@@ -25,7 +25,7 @@ export interface SessionHeaders {
   setCookie: string;
   /** `no-store`: a response carrying a session cookie is never cached. */
   cacheControl: "no-store";
-  /** `Cookie`, to add to `Vary`: the response depends on the request's cookie. */
+  /** `Cookie`, to add to `Vary` (with `withVary`): the response depends on the request's cookie. */
   vary: "Cookie";
 }
 

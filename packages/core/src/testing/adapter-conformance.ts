@@ -260,6 +260,18 @@ export function describeAdapterConformance(name: string, harness: AdapterHarness
         expect(store.calls.create).toBe(1);
       });
 
+      it.each([
+        ["Cookie", "cookie"],
+        ["Accept-Encoding, cookie", "accept-encoding, cookie"],
+        ["Accept-Encoding", "accept-encoding, cookie"],
+        ["*", "*"],
+      ])("keeps the route's own Vary: %s as %s, Cookie in it once", async (own, expected) => {
+        const reply = await call("POST", "/login-varying", { json: { vary: own } });
+        expect(reply.status).toBe(200);
+        expect(reply.setCookies).toHaveLength(1);
+        expect(varies(reply).join(", ")).toBe(expected);
+      });
+
       it("makes no session and no store call for an anonymous request that changes nothing", async () => {
         const reply = await call("GET", "/public");
         expect(reply.status).toBe(200);

@@ -270,6 +270,11 @@ export function createConformanceRoutes(
       await session.create(userId);
       return { status: 200, body: { userId } };
     }),
+    // Signs in on a response whose own `Vary` the body names.
+    route("POST", "/login-varying", async (session, { body }) => {
+      await session.create("alice");
+      return { status: 200, body: { ok: true }, headers: { Vary: text(body, "vary", "") } };
+    }),
     route("POST", "/login-ip", async (session) => {
       await session.create("alice");
       await session.save();
