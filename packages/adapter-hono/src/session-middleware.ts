@@ -136,6 +136,7 @@ async function run<Data extends JsonData<Data>>(
   try {
     written = await session.commit();
   } catch (error) {
+    discardResponse(c);
     rethrow(error);
   }
   if (written === null) return;
@@ -145,6 +146,16 @@ async function run<Data extends JsonData<Data>>(
   const res = responseWithSessionHeaders(c.res, written);
   c.res = undefined;
   c.res = res;
+}
+
+/**
+ * Drops the route's response for the error's: its body is cancelled, so a streaming route stops
+ * writing instead of waiting on a reader that never comes, and clearing `c.res` keeps Hono from
+ * merging its headers (a `Cache-Control: public`, the app's cookies) into the error answer.
+ */
+function discardResponse(c: Context): void {
+  c.res.body?.cancel().catch(() => undefined);
+  c.res = undefined;
 }
 
 /** The request's context for core: asked for only when the session writes. */
@@ -235,7 +246,8 @@ export function getSession<Data extends JsonData<Data>>(
  * ```
  */
 export const sessionErrorHandler: ErrorHandler = (error, c) => {
-  if (isStoreError(error)) return c.json(STORE_UNAVAILABLE_BODY, 503);
+  // A response of its own: none of the route's headers (its caching, its cookies) goes with it.
+  if (isStoreError(error)) return Response.json(STORE_UNAVAILABLE_BODY, { status: 503 });
   const answer = sesameAnswerOf(error);
   if (answer !== null) return c.json({ error: answer.code }, answer.status);
   if ("getResponse" in error) {

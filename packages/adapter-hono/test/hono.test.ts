@@ -11,6 +11,7 @@ import {
 import { FaultInjectingStore } from "@sesame/core/testing";
 import { Hono, type MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { stream } from "hono/streaming";
 import { describe, expect, expectTypeOf, it, vi } from "vitest";
 import {
   crossOriginProtection,
@@ -127,6 +128,45 @@ describe("Hono through app.fetch", () => {
     store.setMode("ok");
     const after = await app.fetch(new Request(`${ORIGIN}/me`, { headers: { cookie } }));
     expect((await after.json()).data).toEqual({});
+  });
+
+  it("answers a failed commit's 503 without the route's headers, and stops a streaming route", async () => {
+    const store = new FaultInjectingStore();
+    const app = fetchApp(store);
+    app.onError(sessionErrorHandler);
+    let aborted = false;
+    let finished = false;
+    app.post("/cached-set", (c) => {
+      c.get("session").set("k", 1);
+      c.header("Cache-Control", "public, max-age=3600");
+      c.header("X-App", "1");
+      return c.json({ ok: true });
+    });
+    app.post("/stream-set", (c) => {
+      c.get("session").set("k", 1);
+      return stream(c, async (body) => {
+        body.onAbort(() => {
+          aborted = true;
+        });
+        for (let chunk = 0; chunk < 64; chunk++) await body.write(`chunk ${chunk} `.repeat(1024));
+        finished = true;
+      });
+    });
+    const cookie = await login(app);
+    store.setMode("fail", { only: ["update"] });
+    const cached = await app.fetch(
+      new Request(`${ORIGIN}/cached-set`, { method: "POST", headers: { cookie } }),
+    );
+    expect(cached.status).toBe(503);
+    expect(await cached.json()).toEqual(STORE_UNAVAILABLE_BODY);
+    expect(cached.headers.get("x-app")).toBeNull();
+    expect(cached.headers.get("cache-control") ?? "").not.toMatch(/public/);
+    const streamed = await app.fetch(
+      new Request(`${ORIGIN}/stream-set`, { method: "POST", headers: { cookie } }),
+    );
+    expect(streamed.status).toBe(503);
+    await vi.waitFor(() => expect(aborted).toBe(true));
+    expect(finished).toBe(false);
   });
 
   it("says what to add when getSession runs without the middleware or with another manager", async () => {
