@@ -1,3 +1,4 @@
+import { format } from "node:util";
 import {
   attachedSession,
   attachSession,
@@ -7,6 +8,7 @@ import {
   type SessionData,
   type SessionHeaders,
   type SessionManager,
+  withVary,
 } from "@sesame/core";
 import type { Context, DefaultState, Middleware, Next } from "koa";
 import { requestContext } from "./request-context.js";
@@ -98,7 +100,7 @@ async function commit(ctx: Context, session: RequestSession<object>): Promise<vo
   ctx.set("Cache-Control", written.cacheControl);
   ctx.vary(written.vary);
   const { onerror } = ctx;
-  ctx.onerror = (error) => onerror.call(ctx, withSessionHeaders(error, written));
+  ctx.onerror = (error) => onerror.call(ctx, withSessionHeaders(error, written) as Error);
 }
 
 /**
@@ -135,18 +137,30 @@ export function getSession<Data extends JsonData<Data>>(
  * throw one error on every request (a module-level `NOT_FOUND`), and a cookie written onto it
  * would go to the next visitor. Upstream middleware still catches the app's error as it is.
  */
-function withSessionHeaders(error: Error, written: SessionHeaders): Error {
-  // Koa also calls `onerror` with null, and with whatever a middleware threw.
-  if (typeof error !== "object" || error === null) return error;
-  const { headers = {} } = error as { headers?: Record<string, string | string[]> };
-  const cookies = headers["Set-Cookie"] ?? [];
-  const ownHeaders = {
-    ...headers,
-    "Set-Cookie": [...(Array.isArray(cookies) ? cookies : [cookies]), written.setCookie],
-    "Cache-Control": written.cacheControl,
-    Vary: written.vary,
-  };
-  return Object.create(error, {
+function withSessionHeaders(error: unknown, written: SessionHeaders): unknown {
+  // Koa also calls `onerror` with null; anything else not an error it turns into one, as here.
+  if (error === null || error === undefined) return error;
+  const thrown = isNativeError(error) ? error : new Error(format("non-error thrown: %j", error));
+  const { headers = {} } = thrown as { headers?: Record<string, unknown> };
+  // Koa sets the headers one name at a time, so names that differ only in case are merged here.
+  const ownHeaders: Record<string, unknown> = {};
+  const cookies: string[] = [];
+  let vary: string | undefined;
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    if (lower === "set-cookie") cookies.push(...(Array.isArray(value) ? value : [String(value)]));
+    else if (lower === "vary") vary = Array.isArray(value) ? value.join(", ") : String(value);
+    else if (lower !== "cache-control") ownHeaders[name] = value;
+  }
+  ownHeaders["Set-Cookie"] = [...cookies, written.setCookie];
+  ownHeaders["Cache-Control"] = written.cacheControl;
+  ownHeaders.Vary = withVary(vary, written.vary);
+  return Object.create(thrown, {
     headers: { value: ownHeaders, enumerable: true, writable: true, configurable: true },
   }) as Error;
+}
+
+/** Whether Koa takes `value` for an error as it is (its own test, across realms too). */
+function isNativeError(value: unknown): value is Error {
+  return Object.prototype.toString.call(value) === "[object Error]" || value instanceof Error;
 }

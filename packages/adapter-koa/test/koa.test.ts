@@ -109,6 +109,39 @@ describe.each([
     expect(notFound).not.toHaveProperty("headers");
   });
 
+  it.each([
+    ["a thrown string", () => "boom", 500, []],
+    [
+      "an error with its own lower-case set-cookie and vary",
+      () =>
+        Object.assign(new Error("Gone"), {
+          status: 410,
+          headers: { "set-cookie": "app=1; Path=/", vary: "Accept-Encoding" },
+        }),
+      410,
+      ["app=1; Path=/"],
+    ],
+  ])("keeps the session's headers and the error's own on %s", async (_, thrown, status, own) => {
+    const app = new Koa();
+    app.silent = true;
+    app.use(sessionMiddleware(new SessionManager({ onWarning: () => {} })));
+    app.use(async (ctx) => {
+      await ctx.session.create("alice");
+      throw thrown();
+    });
+    const server = await listenOnLoopback(app.callback());
+    servers.push(server);
+    const reply = await sendRequest(server.url, "POST", "/");
+    expect(reply.status).toBe(status);
+    expect(reply.setCookies.filter((line) => !line.startsWith("__Host-sid="))).toEqual(own);
+    expect(reply.setCookies.filter((line) => line.startsWith("__Host-sid="))).toHaveLength(1);
+    expect(reply.headers.get("cache-control")).toBe("no-store");
+    const vary = reply.headers.get("vary") ?? "";
+    expect(vary.toLowerCase().split(/\s*,\s*/)).toEqual(
+      own.length === 0 ? ["cookie"] : ["accept-encoding", "cookie"],
+    );
+  });
+
   it("says what to add when getSession runs without the middleware or with another manager", async () => {
     const manager = new SessionManager({ onWarning: () => {} });
     const other = new SessionManager({ onWarning: () => {} });

@@ -100,7 +100,7 @@ describe("odd records and validators", () => {
         vendor: "test",
         validate: (value: unknown) => {
           if ((value as { theme?: string }).theme === "neon") throw new TypeError("unexpected");
-          return { value };
+          return { value: value as Record<string, unknown> };
         },
       },
     };
