@@ -8,7 +8,7 @@ import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
  * object and both array forms keep working and never replace the session's `Set-Cookie`.
  *
  * When `needsCommit` says there is nothing to commit as the head goes out, every call passes
- * straight through, untouched.
+ * straight through, untouched, and `close` is told so.
  *
  * If `commit` fails (or a held call throws), the held calls are dropped, the response's headers
  * are removed, and `fail` gets the error (the middleware hands it to `next`, so the app's error
@@ -19,6 +19,7 @@ export function commitBeforeHeaders(
   needsCommit: () => boolean,
   commit: () => Promise<void>,
   fail: (error: unknown) => void,
+  close: () => void,
 ): void {
   const { writeHead, write, end, flushHeaders } = res;
   const held: (() => void)[] = [];
@@ -43,7 +44,10 @@ export function commitBeforeHeaders(
   };
   /** Whether calls go straight through: the commit is over, or there is nothing to commit. */
   const passing = (): boolean => {
-    if (state === "open" && !needsCommit()) state = "done";
+    if (state === "open" && !needsCommit()) {
+      state = "done";
+      close();
+    }
     return state === "done";
   };
   const hold = (call: () => void): void => {

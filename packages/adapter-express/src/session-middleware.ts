@@ -121,8 +121,14 @@ function attach<Data extends JsonData<Data>>(
   Object.assign(req, { session });
   // The response is held back only once there is something to commit.
   session.onCommitNeeded(() => {
+    if (res.headersSent) {
+      // Too late for this response: later changes throw too, instead of being lost.
+      session.close();
+      throw new Error("The response head was already sent: this session change cannot reach it.");
+    }
     const commit = async (): Promise<void> => writeSessionHeaders(res, await session.commit());
-    commitBeforeHeaders(res, () => session.needsCommit, commit, next);
+    const close = (): void => session.close();
+    commitBeforeHeaders(res, () => session.needsCommit, commit, next, close);
   });
   next();
 }

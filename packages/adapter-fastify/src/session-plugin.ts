@@ -132,8 +132,12 @@ async function plugin<Data extends JsonData<Data>>(
   fastify.addHook("onSend", (request, reply, payload, done) => {
     // The session this plugin loaded, even if the app replaced `request.session`.
     const session = attachedSession(request, manager);
-    if (session === undefined || !session.needsCommit || storeFailed.has(request))
+    if (session === undefined) return done(null, payload);
+    if (!session.needsCommit || storeFailed.has(request)) {
+      // Later changes (a stream still being written) throw instead of being lost.
+      session.close();
       return done(null, payload);
+    }
     session.commit().then(
       (written) =>
         continueFrom(done, () =>

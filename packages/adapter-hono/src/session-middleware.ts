@@ -131,7 +131,11 @@ async function run<Data extends JsonData<Data>>(
   c.set("session", session);
   attachSession(c, manager, session);
   await next();
-  if ((c.error !== undefined && isStoreError(c.error)) || !session.needsCommit) return;
+  if ((c.error !== undefined && isStoreError(c.error)) || !session.needsCommit) {
+    // Later changes (a stream still being written) throw instead of being lost.
+    session.close();
+    return;
+  }
   let written: SessionHeaders | null;
   try {
     written = await session.commit();

@@ -15,11 +15,11 @@ import {
   sessionMiddleware,
 } from "../src/index.js";
 
-function streamOf(chunks: readonly string[]): ReadableStream<Uint8Array> {
+function streamOf(chunks: readonly string[] | AsyncIterable<string>): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   return new ReadableStream({
-    start(controller) {
-      for (const chunk of chunks) controller.enqueue(encoder.encode(chunk));
+    async start(controller) {
+      for await (const chunk of chunks) controller.enqueue(encoder.encode(chunk));
       controller.close();
     },
   });

@@ -80,11 +80,20 @@ async function run<Data extends JsonData<Data>>(
   try {
     await next();
   } catch (error) {
-    if (isSessionStoreError(error)) throw unexposed(error);
-    if (session.needsCommit) await commit(ctx, session);
+    if (isSessionStoreError(error)) {
+      session.close();
+      throw unexposed(error);
+    }
+    await finish(ctx, session);
     throw error;
   }
+  await finish(ctx, session);
+}
+
+/** Commits when there is something to commit; otherwise later changes throw, not vanish. */
+async function finish(ctx: Context, session: RequestSession<object>): Promise<void> {
   if (session.needsCommit) await commit(ctx, session);
+  else session.close();
 }
 
 /**

@@ -351,6 +351,21 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
   }
 
   /**
+   * For adapters: the response is going out without a commit, since {@link needsCommit} was
+   * `false` (or the request failed on the store). A change made later, in a stream still being
+   * written, say, then throws, as it does after {@link commit}, instead of being silently lost.
+   *
+   * @example
+   * ```ts
+   * if (session.needsCommit) await writeHeaders(await session.commit());
+   * else session.close();
+   * ```
+   */
+  close(): void {
+    this.#state.close();
+  }
+
+  /**
    * Saves, then answers what the response must carry for the session: the session cookie's
    * `Set-Cookie` line (set or cleared) with `Cache-Control: no-store` and `Vary: Cookie`, or
    * `null` when there is no cookie to write. Idempotent: a second call answers `null`. Changes

@@ -60,6 +60,8 @@ export class SessionState<Data extends object> {
   readonly #carriedCookie: boolean;
   /** The store write or destroy still under way, which a later one of this request waits for. */
   #inFlight: Promise<void> | null = null;
+  /** Set by {@link close}: the response went out with nothing to commit. */
+  #closed = false;
   #onCommitNeeded: (() => void) | null = null;
 
   constructor(
@@ -94,7 +96,7 @@ export class SessionState<Data extends object> {
    */
   get needsCommit(): boolean {
     const owed = this.#owed;
-    if (this.degraded !== null || owed?.committed) return false;
+    if (this.degraded !== null || this.#closed || owed?.committed) return false;
     if (owed?.hasWork || this.#inFlight !== null) return true;
     const current = this.current;
     const engine = this.engine;
@@ -122,11 +124,16 @@ export class SessionState<Data extends object> {
     listener();
   }
 
-  /** Throws when the request can no longer change its session: degraded, or committed. */
+  /** Throws when the request can no longer change its session: degraded, committed or closed. */
   usable(action: string): void {
     if (this.degraded !== null) throw this.degraded;
-    if (this.#owed?.committed)
+    if (this.#owed?.committed || this.#closed)
       throw new Error(`${action} after the response was committed has no effect.`);
+  }
+
+  /** The response went out without a commit: from now on, changes throw instead of being lost. */
+  close(): void {
+    this.#closed = true;
   }
 
   /** The current session; throws {@link NoSessionError} without one. */

@@ -586,6 +586,15 @@ export function describeAdapterConformance(name: string, harness: AdapterHarness
         expect(JSON.parse((await me(cookie)).body).data).toEqual({ kept: true });
       });
 
+      it("refuses a change made once the body is streaming, rather than losing it", async () => {
+        const cookie = await login();
+        const reply = await call("POST", "/stream-then-set", { cookie });
+        expect(reply.status).toBe(200);
+        expect(reply.body).toBe("streaming|refused");
+        expect(reply.setCookies).toEqual([]);
+        expect(JSON.parse((await me(cookie)).body).data).toEqual({});
+      });
+
       it("still clears the cookie when the route throws after a logout", async () => {
         const cookie = await login();
         const reply = await call("POST", "/logout-then-throw", { cookie });

@@ -31,7 +31,7 @@ export interface ConformanceResult {
   /** Answer with the framework's redirect helper, to this location, with `status`. */
   redirect?: string;
   /** Stream these chunks with the framework's streaming API instead of a JSON body. */
-  stream?: readonly string[];
+  stream?: readonly string[] | AsyncIterable<string>;
   /** Cookies unrelated to the session, set through the framework's own cookie API. */
   cookies?: readonly (readonly [name: string, value: string])[];
   /** Response headers, set through the framework's own API. */
@@ -327,6 +327,11 @@ export function createConformanceRoutes(
       await session.create("alice");
       return { status: 303, redirect: "/me" };
     }),
+    // Changes the session once its body is streaming, and says whether the change was refused.
+    route("POST", "/stream-then-set", async (session) => {
+      if (session.userId === null) return UNAUTHENTICATED;
+      return { status: 200, stream: changeWhileStreaming(session) };
+    }),
     route("POST", "/login-stream", async (session) => {
       await session.create("alice");
       return { status: 200, stream: STREAM_CHUNKS };
@@ -348,4 +353,19 @@ export function createConformanceRoutes(
       return sharedReply;
     }),
   ];
+}
+
+/**
+ * A body whose first chunk goes out before the session changes: the change can no longer reach
+ * the response, so it must throw ("refused") rather than be lost ("accepted").
+ */
+async function* changeWhileStreaming(session: RequestSession): AsyncGenerator<string> {
+  yield "streaming|";
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  try {
+    session.set("late", true);
+    yield "accepted";
+  } catch {
+    yield "refused";
+  }
 }
