@@ -126,17 +126,35 @@ function attach<Data extends JsonData<Data>>(
       session.close();
       throw new Error("The response head was already sent: this session change cannot reach it.");
     }
-    const commit = async (): Promise<void> => writeSessionHeaders(res, await session.commit());
+    const commit = async (): Promise<void> =>
+      writeSessionHeaders(res, await session.commit(), manager.cookieName);
     const close = (): void => session.close();
     commitBeforeHeaders(res, () => session.needsCommit, commit, next, close);
   });
   next();
 }
 
-/** Writes what the commit says the response carries for the session: the one place that does. */
-function writeSessionHeaders(res: Response, headers: SessionHeaders | null): void {
+/**
+ * Writes what the commit says the response carries for the session: the one place that does.
+ * Its `Set-Cookie` line replaces one for the same cookie already on the response (a migrated
+ * session's, when the route then signed in anew), so the browser gets one answer.
+ */
+function writeSessionHeaders(
+  res: Response,
+  headers: SessionHeaders | null,
+  cookieName: string,
+): void {
   if (headers === null) return;
-  res.append("Set-Cookie", headers.setCookie);
+  const own = res.getHeader("Set-Cookie");
+  if (own === undefined) {
+    res.setHeader("Set-Cookie", headers.setCookie);
+  } else {
+    const prefix = `${cookieName}=`;
+    const lines = (Array.isArray(own) ? own : [String(own)]).filter(
+      (line) => !line.startsWith(prefix),
+    );
+    res.setHeader("Set-Cookie", [...lines, headers.setCookie]);
+  }
   res.set("Cache-Control", headers.cacheControl);
   res.vary(headers.vary);
 }

@@ -214,6 +214,16 @@ describe.each(oldStores)("migrating from express-session with %s", (_label, make
     expect(next.setCookies).toEqual([]);
   });
 
+  it("sends one session cookie when the route signs in anew on the migrating request", async () => {
+    const cookie = await oldCookie();
+    const reply = await sendRequest(after.url, "POST", "/login", { cookie });
+    expect(reply.status).toBe(204);
+    const lines = reply.setCookies.filter((line) => line.startsWith(`${manager.cookieName}=`));
+    expect(lines).toHaveLength(1);
+    const bob = await me(cookieOf(reply, manager.cookieName));
+    expect(JSON.parse(bob.body)).toEqual({ userId: "bob", data: {} });
+  });
+
   it("gives the same session to the old cookie within renewalGraceSeconds, and none after", async () => {
     const cookie = await oldCookie();
     const first = await me(cookie);
