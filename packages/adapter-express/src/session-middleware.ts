@@ -126,8 +126,12 @@ function attach<Data extends JsonData<Data>>(
       session.close();
       throw new Error("The response head was already sent: this session change cannot reach it.");
     }
-    const commit = async (): Promise<void> =>
+    const commit = async (): Promise<void> => {
+      // An error answer to a session call that failed on the store commits nothing, as the
+      // other adapters do when the store error reaches the framework (Express cannot tell).
+      if (session.storeFailure !== null && res.statusCode >= 500) return session.close();
       writeSessionHeaders(res, await session.commit(), manager.cookieName);
+    };
     const close = (): void => session.close();
     commitBeforeHeaders(res, () => session.needsCommit, commit, next, close);
   });

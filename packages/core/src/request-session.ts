@@ -247,14 +247,14 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
     return promiseOf(() => {
       const userId = state.requireUser("Listing sessions");
       return listUserSessions(state.engine, userId, state.current?.id ?? null);
-    });
+    }).catch(noted(state));
   }
 
   /** Revokes one of the user's sessions by handle; resolves `false` if it is not theirs. */
   async revokeSession(handle: string): Promise<boolean> {
     const userId = this.#state.requireUser("Revoking a session");
     if (handle !== this.#state.current?.record.handle) {
-      return revokeUserSession(this.#state.engine, userId, handle);
+      return revokeUserSession(this.#state.engine, userId, handle).catch(noted(this.#state));
     }
     await this.destroy();
     return true;
@@ -351,6 +351,15 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
   }
 
   /**
+   * The first `SessionStoreError` a session call of this request failed with (awaited or not),
+   * or `null`. Adapters commit nothing for a request that failed on it: Express, which cannot
+   * see the error an error handler answers, looks here.
+   */
+  get storeFailure(): SessionStoreError | null {
+    return this.#state.storeFailure;
+  }
+
+  /**
    * For adapters: the response is going out without a commit, since {@link needsCommit} was
    * `false` (or the request failed on the store). A change made later, in a stream still being
    * written, say, then throws, as it does after {@link commit}, instead of being silently lost.
@@ -378,4 +387,12 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
     pending.committed = true;
     return promiseOf(() => andThen(state.write(), () => state.headers()));
   }
+}
+
+/** A rejection handler that keeps a store failure on the request, then passes the error on. */
+function noted(state: SessionState<object>): (error: unknown) => never {
+  return (error) => {
+    state.noteFailure(error);
+    throw error;
+  };
 }

@@ -6,7 +6,12 @@
  * @module
  */
 import { type Awaitable, andThen, isPromiseLike } from "./awaitable.js";
-import { NoSessionError, SessionLimitError, type SessionStoreError } from "./errors.js";
+import {
+  isSessionStoreError,
+  NoSessionError,
+  SessionLimitError,
+  type SessionStoreError,
+} from "./errors.js";
 import { isRenewalDue, isTouchDue } from "./lifetimes.js";
 import { PendingCommit } from "./pending-commit.js";
 import type { RequestContext } from "./request-context.js";
@@ -60,6 +65,8 @@ export class SessionState<Data extends object> {
   readonly #carriedCookie: boolean;
   /** The store write or destroy still under way, which a later one of this request waits for. */
   #inFlight: Promise<void> | null = null;
+  /** The first store failure a call of this request met, if any. */
+  storeFailure: SessionStoreError | null = null;
   /** Set by {@link close}: the response went out with nothing to commit. */
   #closed = false;
   #onCommitNeeded: (() => void) | null = null;
@@ -129,6 +136,11 @@ export class SessionState<Data extends object> {
     if (this.degraded !== null) throw this.degraded;
     if (this.#owed?.committed || this.#closed)
       throw new Error(`${action} after the response was committed has no effect.`);
+  }
+
+  /** Keeps the first store failure a call of this request met (see `RequestSession.storeFailure`). */
+  noteFailure(error: unknown): void {
+    if (this.storeFailure === null && isSessionStoreError(error)) this.storeFailure = error;
   }
 
   /** The response went out without a commit: from now on, changes throw instead of being lost. */
@@ -396,7 +408,10 @@ export class SessionState<Data extends object> {
     const clear = (): void => {
       if (this.#inFlight === tracked) this.#inFlight = null;
     };
-    tracked.then(clear, clear);
+    tracked.then(clear, (error: unknown) => {
+      clear();
+      this.noteFailure(error);
+    });
     // The response waits for it: an adapter holding responses back must know now (after the
     // clearing reaction is in place, whatever its listener does).
     this.changed();

@@ -489,6 +489,17 @@ export function describeAdapterConformance(name: string, harness: AdapterHarness
         store.setMode("ok");
         expect((await me(cookie)).status).toBe(200);
       });
+
+      it("commits nothing for a route that changed the session and then failed on the store", async () => {
+        const cookie = await login();
+        store.setMode("fail", { only: ["listByUser"] });
+        const reply = await call("POST", "/set-login-then-list", { cookie });
+        expect(reply.status).toBe(503);
+        expectGenericErrorBody(reply.body);
+        expect(reply.setCookies).toEqual([]);
+        store.setMode("ok");
+        expect((await me(cookie)).status).toBe(401);
+      });
     });
 
     describe("cross-origin requests", () => {

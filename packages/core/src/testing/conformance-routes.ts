@@ -275,6 +275,13 @@ export function createConformanceRoutes(
       await session.create("alice");
       return { status: 200, body: { ok: true }, headers: { Vary: text(body, "vary", "") } };
     }),
+    // Changes the session, signs a user in, then lists sessions: a store failure there fails the route.
+    route("POST", "/set-login-then-list", async (session) => {
+      session.set("theme", "dark");
+      await session.create("bob", { carryOver: ["theme"] });
+      const sessions = await session.listSessions();
+      return { status: 200, body: { sessions: sessions.length } };
+    }),
     route("POST", "/login-ip", async (session) => {
       await session.create("alice");
       await session.save();
