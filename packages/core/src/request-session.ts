@@ -277,11 +277,12 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
             // session" left to spare, and revoking every session is not what was asked.
             if (held !== null && state.current === null)
               throw new NoSessionError("Revoking sessions");
-            return revokeUserSessions(state.engine, userId, state.current?.id ?? undefined).then(
-              (revokedCount) => {
-                count = revokedCount;
-              },
-            );
+            const current = state.current;
+            const spared =
+              current?.id == null ? undefined : { id: current.id, handle: current.record.handle };
+            return revokeUserSessions(state.engine, userId, spared).then((revokedCount) => {
+              count = revokedCount;
+            });
           }),
         );
       });

@@ -91,24 +91,45 @@ export async function revokeUserSession(
 /** Most passes {@link revokeUserSessions} makes before it settles for what it removed. */
 const MAX_REVOKE_PASSES = 8;
 
-/** Revokes a user's sessions, sparing `exceptId`; resolves how many live ones it revoked. */
+/** The session a revocation spares: its store key, and its handle, which its other records share. */
+export interface SparedSession {
+  id: string;
+  handle: string;
+}
+
+/**
+ * Revokes a user's sessions, sparing `spared` if given; resolves how many live ones it revoked.
+ * Every record of the spared session is kept (a successor a rotation of it has made pending, an
+ * old token still in its grace window): they share its handle.
+ */
 export async function revokeUserSessions(
   engine: SessionEngine<object>,
   userId: string,
-  exceptId?: string,
+  spared?: SparedSession,
 ): Promise<number> {
   const entries = await listLiveEntries(engine, userId);
-  const count = entries.filter((entry) => entry.id !== exceptId).length;
+  const count = entries.filter((entry) => !isSpared(entry, spared)).length;
   // A store may delete a user's sessions one key at a time, and a rotation in flight may leave a
   // pending successor behind a pass; passes go on until none of the user's sessions is left
-  // (each pass is one call on stores that delete in one statement).
+  // (each pass is one call on stores that delete in one statement). Sparing one session, records
+  // are deleted one by one: `deleteByUser` would take the records of the spared session that a
+  // rotation of it has under way.
+  let left: StoredSessionEntry[] =
+    spared === undefined ? [] : await engine.store.listByUser(userId);
   for (let pass = 0; pass < MAX_REVOKE_PASSES; pass++) {
-    await engine.store.deleteByUser(userId, exceptId);
-    const left = await engine.store.listByUser(userId);
-    if (!left.some((entry) => entry.id !== exceptId && holdsSession(entry.id, entry.record))) break;
+    if (spared === undefined) await engine.store.deleteByUser(userId);
+    else
+      for (const entry of left) if (!isSpared(entry, spared)) await engine.store.delete(entry.id);
+    left = await engine.store.listByUser(userId);
+    if (!left.some((entry) => !isSpared(entry, spared) && holdsSession(entry.id, entry.record)))
+      break;
   }
   engine.emit({ type: "revoked", at: engine.now(), userId, count });
   return count;
+}
+
+function isSpared(entry: StoredSessionEntry, spared: SparedSession | undefined): boolean {
+  return spared !== undefined && (entry.id === spared.id || entry.record.handle === spared.handle);
 }
 
 /**

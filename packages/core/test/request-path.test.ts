@@ -600,6 +600,42 @@ describe("calls of one request that overlap", () => {
     expect([revoked, next.userId, next.get("theme")]).toEqual([1, "alice", "dark"]);
   });
 
+  it("keeps the session another request is rotating when this one revokes the others", async () => {
+    const memory = new MemoryStore();
+    let beforePendingStored: (() => Promise<unknown>) | null = null;
+    // A store that answers later: the revocation runs while the rotation's successor is pending.
+    const store: SessionStore = {
+      get: (id) => memory.get(id),
+      create: async (id, record) => {
+        memory.create(id, record);
+        const hook = beforePendingStored;
+        if (hook !== null && record.successorId === id) {
+          beforePendingStored = null;
+          await hook();
+        }
+      },
+      update: (id, record, version) => memory.update(id, record, version),
+      delete: (id) => memory.delete(id),
+      listByUser: (userId) => memory.listByUser(userId),
+      deleteByUser: (userId, exceptId) => memory.deleteByUser(userId, exceptId),
+    };
+    const { manager, header } = await signedIn(store);
+    const otherDevice = await signIn(manager, "alice");
+    const rotating = await manager.load(header, CONTEXT);
+    const revoking = await manager.load(header, CONTEXT);
+    let revoked = -1;
+    beforePendingStored = async () => {
+      revoked = await revoking.revokeOtherSessions();
+    };
+    await rotating.rotate();
+    const headers = await rotating.commit();
+    const rotated = await manager.load(headers!.setCookie.split(";")[0], CONTEXT);
+    expect(revoked).toBe(1);
+    expect(rotated.userId).toBe("alice");
+    expect((await manager.load(otherDevice, CONTEXT)).userId).toBeNull();
+    expect(await manager.countSessions("alice")).toBe(1);
+  });
+
   it("signs the request out when revokeAllSessions() fails part-way", async () => {
     for (const { store, memory } of stores()) {
       const faulty = new FaultInjectingStore(store);
