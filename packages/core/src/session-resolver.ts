@@ -11,7 +11,7 @@
 
 import { type Awaitable, andThen, promiseOf } from "./awaitable.js";
 import { splitFlash } from "./flash.js";
-import { holdsSession, isHonoured, NOWHERE } from "./forwarding.js";
+import { holdsSession, isHonoured, isPending, NOWHERE } from "./forwarding.js";
 import { expiryReached, isExpired } from "./lifetimes.js";
 import type { LoadedSession, SessionData, SessionEngine } from "./session-engine.js";
 import type { StoredSession } from "./store.js";
@@ -94,8 +94,14 @@ async function followForwarder(
 ): Promise<LoadedSession | null> {
   const successorId = record.successorId!;
   if (successorId === NOWHERE) return engine.reject("unknown_session");
-  if (!isHonoured(record, engine.now())) return engine.reject("renewed_token_reused", record);
   const successor = await engine.store.get(successorId);
+  if (!isHonoured(record, engine.now())) {
+    // A successor never made live (its renewal failed part-way) never had its token sent: the
+    // old token coming back is no reuse of a replaced one, and no alarm.
+    if (successor !== null && isPending(successorId, successor))
+      return engine.reject("unknown_session");
+    return engine.reject("renewed_token_reused", record);
+  }
   if (successor === null || !holdsSession(successorId, successor))
     return engine.reject("unknown_session");
   if (!isWellFormed(successor)) return engine.reject("corrupt_record");

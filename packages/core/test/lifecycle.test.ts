@@ -223,6 +223,37 @@ describe("periodic renewal", () => {
     expect(await alice.whoami()).toBe("alice");
   });
 
+  it("raises no reuse alarm for an old token whose renewal never made its successor live", async () => {
+    let failActivation = false;
+    const { client, clock, events } = setup(
+      { renewalIntervalSeconds: 600, renewalGraceSeconds: 30 },
+      (memory) => ({
+        get: (id) => memory.get(id),
+        create: (id, record) => memory.create(id, record),
+        update: (id, record, version) => {
+          // The renewal's last step, making the successor live, fails once.
+          if (failActivation && record.successorId === null) {
+            failActivation = false;
+            throw new Error("connection reset");
+          }
+          return memory.update(id, record, version);
+        },
+        delete: (id) => memory.delete(id),
+        listByUser: (userId) => memory.listByUser(userId),
+        deleteByUser: (userId, exceptId) => memory.deleteByUser(userId, exceptId),
+      }),
+    );
+    const alice = client();
+    await alice.login("alice");
+    clock.advance(601);
+    failActivation = true;
+    await expect(alice.request((session) => session.userId)).rejects.toThrow();
+    clock.advance(31);
+    expect(await alice.whoami()).toBeNull();
+    const reasons = events.flatMap((event) => (event.type === "rejected" ? [event.reason] : []));
+    expect(reasons).toEqual(["unknown_session"]);
+  });
+
   it.each(["one after the other", "at once"])(
     "keeps a parallel request's unset during a renewal, and its cookie (%s)",
     async (order) => {
