@@ -201,8 +201,9 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
 
   /**
    * Replaces the token, keeping the data (call it on every privilege change). The old token
-   * stops working at once. If another request destroyed the session or replaced its token
-   * meanwhile, this request is left without a session and no second token is issued.
+   * stops working at once. If another request destroyed the session or rotated it meanwhile,
+   * this request is left without a session and no second token is issued; if another request
+   * only renewed it, the renewed session is rotated (its new token dies too).
    */
   async rotate(): Promise<void> {
     this.#state.usable("Rotating a session");
