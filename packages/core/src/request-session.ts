@@ -70,8 +70,9 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
     context: RequestContext | (() => RequestContext),
     loaded: LoadedSession | null,
     degraded: SessionStoreError | null = null,
+    carriedCookie: boolean = loaded !== null,
   ) {
-    this.#state = new SessionState(engine, context, loaded, degraded);
+    this.#state = new SessionState(engine, context, loaded, degraded, carriedCookie);
   }
 
   /** The signed-in user, or `null` (no session, or an anonymous one). */
@@ -192,7 +193,10 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
     });
   }
 
-  /** Destroys the session in the store at once and clears the cookie. */
+  /**
+   * Destroys the session in the store at once and clears the cookie; a cookie the request
+   * carried that named no session (expired, unknown) is cleared too.
+   */
   async destroy(): Promise<void> {
     this.#state.usable("Destroying a session");
     await this.#state.dropCurrent();

@@ -87,7 +87,7 @@ export class SessionManager<
     if (values.length === 0) return new RequestSession(engine, context, null);
     if (values.some((value) => value !== values[0])) {
       engine.reject("duplicate_cookie");
-      return new RequestSession(engine, context, null);
+      return new RequestSession(engine, context, null, null, true);
     }
     let loaded: Awaitable<LoadedSession | null>;
     try {
@@ -95,9 +95,9 @@ export class SessionManager<
     } catch (error) {
       loaded = Promise.reject(error);
     }
-    if (!isPromiseLike(loaded)) return new RequestSession(engine, context, loaded);
+    if (!isPromiseLike(loaded)) return new RequestSession(engine, context, loaded, null, true);
     return Promise.resolve(loaded).then(
-      (session) => new RequestSession<Data, Flash>(engine, context, session),
+      (session) => new RequestSession<Data, Flash>(engine, context, session, null, true),
       (error: unknown) => {
         if (!isSessionStoreError(error)) throw error;
         engine.reportStoreError(error);

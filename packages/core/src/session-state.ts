@@ -61,8 +61,10 @@ export class SessionState<Data extends object> {
   #context: RequestContext | (() => RequestContext);
   /** What the commit owes; made on the first change, so a read that changes nothing makes none. */
   #owed: PendingCommit | null = null;
-  /** Whether the request carried the session's cookie. */
+  /** Whether the request carried the session's cookie, naming a session or not. */
   readonly #carriedCookie: boolean;
+  /** Whether that cookie named no session (expired, unknown, tampered, duplicated). */
+  readonly #staleCookie: boolean;
   /** The store write or destroy still under way, which a later one of this request waits for. */
   #inFlight: Promise<void> | null = null;
   /** The first store failure a call of this request met, if any. */
@@ -76,11 +78,13 @@ export class SessionState<Data extends object> {
     context: RequestContext | (() => RequestContext),
     loaded: LoadedSession | null,
     degraded: SessionStoreError | null,
+    carriedCookie: boolean,
   ) {
     this.engine = engine;
     this.#context = context;
     this.degraded = degraded;
-    this.#carriedCookie = loaded !== null;
+    this.#carriedCookie = carriedCookie;
+    this.#staleCookie = carriedCookie && loaded === null;
     this.current =
       loaded === null
         ? null
@@ -362,7 +366,11 @@ export class SessionState<Data extends object> {
   dropCurrent(): Awaitable<void> {
     return this.afterSettled(() => {
       const current = this.current;
-      if (current === null) return;
+      if (current === null) {
+        // A cookie that named no session (expired, unknown) is cleared all the same.
+        if (this.#staleCookie && this.degraded === null) this.pending.forgotten();
+        return;
+      }
       if (current.id !== null && !this.pending.isNew)
         return this.track(this.#destroyStored(current, current.id));
       this.forget();

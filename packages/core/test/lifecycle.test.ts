@@ -144,6 +144,25 @@ describe("destroying a session", () => {
     expect(await alice.whoami()).toBeNull();
   });
 
+  it.each([
+    ["expired", (cookie: string) => cookie],
+    ["unknown", () => "A".repeat(43)],
+  ])("clears a cookie that named no session (%s) on sign-out", async (_, carried) => {
+    const { client, clock } = setup({ idleTimeoutSeconds: 60 });
+    const alice = client();
+    await alice.login("alice");
+    clock.advance(61);
+    alice.cookie = carried(alice.cookie!);
+    const { result, setCookies } = await alice.request(async (session) => {
+      await session.destroy();
+      return session.exists;
+    });
+    expect(result).toBe(false);
+    expect(setCookies).toEqual([
+      "__Host-sid=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; Secure; HttpOnly; SameSite=Lax",
+    ]);
+  });
+
   it("sends no cookie when a session created in the same request is destroyed", async () => {
     const { client } = setup();
     const { setCookies } = await client().request(async (session) => {
