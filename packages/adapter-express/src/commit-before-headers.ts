@@ -61,6 +61,8 @@ export function commitBeforeHeaders(
     const reason = typeof rest[0] === "string" ? rest[0] : undefined;
     applyHeaders(res, reason === undefined ? rest[0] : rest[1]);
     const args = reason === undefined ? [statusCode] : [statusCode, reason];
+    // Known before the commit starts, as `res.status()` would have made it.
+    res.statusCode = statusCode;
     if (passing()) return Reflect.apply(writeHead, res, args);
     hold(() => Reflect.apply(writeHead, res, args));
     return res;

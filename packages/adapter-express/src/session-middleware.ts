@@ -119,13 +119,12 @@ function attach<Data extends JsonData<Data>>(
     (session as unknown as { [BEFORE]?: unknown })[BEFORE] = before;
   }
   Object.assign(req, { session });
+  // A change the response must carry throws once its head is out, instead of being lost.
+  session.closeOnceResponded(() => res.headersSent);
   // The response is held back only once there is something to commit.
   session.onCommitNeeded(() => {
-    if (res.headersSent) {
-      // Too late for this response: later changes throw too, instead of being lost.
-      session.close();
-      throw new Error("The response head was already sent: this session change cannot reach it.");
-    }
+    // A destroy or revocation after the head went out still runs; nothing more can be sent.
+    if (res.headersSent) return session.close();
     const commit = async (): Promise<void> => {
       // An error answer to a session call that failed on the store commits nothing, as the
       // other adapters do when the store error reaches the framework (Express cannot tell).

@@ -186,6 +186,57 @@ describe.each([
     expect(failures).toEqual([]);
   });
 
+  it("still revokes other sessions once the response went out, and refuses a sign-in then", async () => {
+    const manager = new SessionManager({ onWarning: () => {} });
+    const outcomes: unknown[] = [];
+    const app = express();
+    app.use(sessionMiddleware(manager));
+    app.post("/after-reply", async (req, res) => {
+      const session = getSession(req, manager);
+      res.json({ ok: true });
+      outcomes.push(await session.revokeOtherSessions());
+      outcomes.push(await session.create("mallory").catch((error: Error) => error.message));
+    });
+    const server = await listenOnLoopback(app);
+    servers.push(server);
+    const signIn = async () => {
+      const session = await manager.load(undefined, { secure: true });
+      await session.create("alice");
+      return (await session.commit())!.setCookie.split(";")[0]!;
+    };
+    const cookie = await signIn();
+    await signIn();
+    const reply = await sendRaw(server.url, "POST", "/after-reply", [["Cookie", cookie]]);
+    expect(reply.status).toBe(200);
+    await vi.waitFor(() => expect(outcomes).toHaveLength(2));
+    expect(outcomes[0]).toBe(1);
+    expect(outcomes[1]).toMatch(/after the response was committed/);
+    expect(await manager.countSessions("alice")).toBe(1);
+  });
+
+  it("sends no cookie with a writeHead(500) after a session call failed on the store", async () => {
+    const store = new FaultInjectingStore(new MemoryStore());
+    const manager = new SessionManager({ store, onWarning: () => {} });
+    const app = express();
+    app.use(sessionMiddleware(manager));
+    app.post("/", async (req, res) => {
+      const session = getSession(req, manager);
+      await session.create("bob");
+      try {
+        await session.listSessions();
+        res.writeHead(200).end();
+      } catch {
+        res.writeHead(500).end();
+      }
+    });
+    const server = await listenOnLoopback(app);
+    servers.push(server);
+    store.setMode("fail", { only: ["listByUser"] });
+    const reply = await sendRaw(server.url, "POST", "/", []);
+    expect(reply.status).toBe(500);
+    expect(setCookieLines(reply)).toEqual([]);
+  });
+
   it("lets Express's default error handler answer 503 when the store fails", async () => {
     const logged = vi.spyOn(console, "error").mockImplementation(() => {});
     const store = new FaultInjectingStore();

@@ -198,7 +198,7 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
    * carried that named no session (expired, unknown) is cleared too.
    */
   async destroy(): Promise<void> {
-    this.#state.usable("Destroying a session");
+    this.#state.usable("Destroying a session", false);
     await this.#state.dropCurrent();
     this.#state.changed();
   }
@@ -381,13 +381,28 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
   }
 
   /**
+   * For an adapter that cannot call {@link close} as its response goes out: `responded` tells
+   * whether it has (Express: `() => res.headersSent`), asked when the session is changed.
+   *
+   * @example
+   * ```ts
+   * session.closeOnceResponded(() => res.headersSent);
+   * ```
+   */
+  closeOnceResponded(responded: () => boolean): void {
+    this.#state.closeOnceResponded(responded);
+  }
+
+  /**
    * Saves, then answers what the response must carry for the session: the session cookie's
    * `Set-Cookie` line (set or cleared) with `Cache-Control: no-store` and `Vary: Cookie`, or
-   * `null` when there is no cookie to write. Idempotent: a second call answers `null`. Changes
+   * `null` when there is no cookie to write. Idempotent: a second call answers `null`, as one after
+   * {@link close} does. Changes
    * from the moment it starts throw: the write is already on its way to the store.
    */
   commit(): Promise<SessionHeaders | null> {
     const state = this.#state;
+    if (state.closed) return NO_HEADERS;
     const pending = state.pending;
     if (pending.committed) return NO_HEADERS;
     pending.committed = true;

@@ -71,6 +71,8 @@ export class SessionState<Data extends object> {
   storeFailure: SessionStoreError | null = null;
   /** Set by {@link close}: the response went out with nothing to commit. */
   #closed = false;
+  /** Asked by {@link usable} whether the response went out (see {@link closeOnceResponded}). */
+  #responded: (() => boolean) | null = null;
   #onCommitNeeded: (() => void) | null = null;
 
   constructor(
@@ -135,11 +137,33 @@ export class SessionState<Data extends object> {
     listener();
   }
 
-  /** Throws when the request can no longer change its session: degraded, committed or closed. */
-  usable(action: string): void {
+  /**
+   * Throws when the request can no longer change its session: degraded, or committed. A change
+   * the response must carry (`reachesResponse`: data, a sign-in, a new token) also throws once
+   * the response is on its way without it; a destroy still ends the session in the store.
+   */
+  usable(action: string, reachesResponse = true): void {
     if (this.degraded !== null) throw this.degraded;
-    if (this.#owed?.committed || this.#closed)
+    if (this.#owed?.committed || (reachesResponse && this.#isClosed()))
       throw new Error(`${action} after the response was committed has no effect.`);
+  }
+
+  /** Whether the response went out without a commit (see {@link close}). */
+  get closed(): boolean {
+    return this.#isClosed();
+  }
+
+  #isClosed(): boolean {
+    if (!this.#closed && this.#responded?.() === true) this.#closed = true;
+    return this.#closed;
+  }
+
+  /**
+   * For an adapter that cannot tell the session when its response goes out (Express, which
+   * wraps nothing on a request that changes nothing): `responded` says whether it has.
+   */
+  closeOnceResponded(responded: () => boolean): void {
+    this.#responded = responded;
   }
 
   /** Keeps the first store failure a call of this request met (see `RequestSession.storeFailure`). */

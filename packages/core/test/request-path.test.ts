@@ -600,6 +600,20 @@ describe("calls of one request that overlap", () => {
     expect([revoked, next.userId, next.get("theme")]).toEqual([1, "alice", "dark"]);
   });
 
+  it("refuses changes the response would carry once closed, and still destroys in the store", async () => {
+    const memory = new MemoryStore();
+    const { manager, header } = await signedIn(memory);
+    const session = await manager.load(header, CONTEXT);
+    session.close();
+    expect(() => session.set("late", true)).toThrow(/after the response was committed/);
+    await expect(session.rotate()).rejects.toThrow(/after the response was committed/);
+    expect(session.data).toEqual({});
+    expect(session.needsCommit).toBe(false);
+    await session.destroy();
+    expect(memory.size).toBe(0);
+    expect(await session.commit()).toBeNull();
+  });
+
   it("keeps the session another request is rotating when this one revokes the others", async () => {
     const memory = new MemoryStore();
     let beforePendingStored: (() => Promise<unknown>) | null = null;

@@ -275,10 +275,11 @@ export function createConformanceRoutes(
       await session.create("alice");
       return { status: 200, body: { ok: true }, headers: { Vary: text(body, "vary", "") } };
     }),
-    // Changes the session, signs a user in, then lists sessions: a store failure there fails the route.
-    route("POST", "/set-login-then-list", async (session) => {
+    // Changes the session (and signs bob in, if asked), then lists sessions: a store failure
+    // there fails the route.
+    route("POST", "/set-then-list", async (session, { body }) => {
       session.set("theme", "dark");
-      await session.create("bob", { carryOver: ["theme"] });
+      if (text(body, "signIn", "") === "bob") await session.create("bob", { carryOver: ["theme"] });
       const sessions = await session.listSessions();
       return { status: 200, body: { sessions: sessions.length } };
     }),
@@ -369,10 +370,12 @@ export function createConformanceRoutes(
 async function* changeWhileStreaming(session: RequestSession): AsyncGenerator<string> {
   yield "streaming|";
   await new Promise((resolve) => setTimeout(resolve, 20));
+  let answer = "refused";
   try {
     session.set("late", true);
-    yield "accepted";
-  } catch {
-    yield "refused";
-  }
+    answer = "accepted";
+  } catch {}
+  // A save after the refusal must find nothing of the refused change to write.
+  await session.save();
+  yield answer;
 }
