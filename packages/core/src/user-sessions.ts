@@ -107,15 +107,16 @@ export async function revokeUserSessions(
   userId: string,
   spared?: SparedSession,
 ): Promise<number> {
-  const entries = await listLiveEntries(engine, userId);
-  const count = entries.filter((entry) => !isSpared(entry, spared)).length;
+  // One listing counts the live sessions revoked and, sparing one, names the records to delete.
+  let left = await engine.store.listByUser(userId);
+  const isRevoked = (entry: StoredSessionEntry) =>
+    entry.record.successorId === null && !isSpared(entry, spared);
+  const count = left.filter(isRevoked).length;
   // A store may delete a user's sessions one key at a time, and a rotation in flight may leave a
   // pending successor behind a pass; passes go on until none of the user's sessions is left
   // (each pass is one call on stores that delete in one statement). Sparing one session, records
   // are deleted one by one: `deleteByUser` would take the records of the spared session that a
   // rotation of it has under way.
-  let left: StoredSessionEntry[] =
-    spared === undefined ? [] : await engine.store.listByUser(userId);
   for (let pass = 0; pass < MAX_REVOKE_PASSES; pass++) {
     if (spared === undefined) await engine.store.deleteByUser(userId);
     else

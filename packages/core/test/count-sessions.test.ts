@@ -5,7 +5,7 @@ import {
   SessionManager,
   type SessionStore,
 } from "../src/index.js";
-import { Client, setup } from "./harness.js";
+import { Client, setup, storeOver } from "./harness.js";
 
 describe("countSessions", () => {
   it("counts every live session and a user's, leaving out replaced tokens and expired ones", async () => {
@@ -28,14 +28,7 @@ describe("countSessions", () => {
 
   it("counts a user's sessions through listByUser when a custom store has no countSessions", async () => {
     const memory = new MemoryStore();
-    const custom: SessionStore = {
-      get: (id) => memory.get(id),
-      create: (id, record) => memory.create(id, record),
-      update: (id, record, version) => memory.update(id, record, version),
-      delete: (id) => memory.delete(id),
-      listByUser: (userId) => memory.listByUser(userId),
-      deleteByUser: (userId, exceptId) => memory.deleteByUser(userId, exceptId),
-    };
+    const custom = storeOver(memory);
     const manager = new SessionManager({ store: custom });
     await new Client(manager).login("alice");
     await new Client(manager).login("alice");

@@ -3,14 +3,17 @@ import { z } from "zod";
 import {
   jsonSerializer,
   type RequestSession,
+  type SessionData,
   SessionDataError,
+  type SessionManagerOptions,
   SessionTooLargeError,
+  type StandardSchemaV1,
 } from "../src/index.js";
 import { hashToken } from "../src/token.js";
-import { setup } from "./harness.js";
+import { setup, storeOver } from "./harness.js";
 
-async function plant(data: string) {
-  const context = setup();
+async function plant(data: string, options: SessionManagerOptions<SessionData> = {}) {
+  const context = setup(options);
   const alice = context.client();
   const token = await alice.login("alice", { ok: true });
   const id = await hashToken(token);
@@ -78,44 +81,31 @@ describe("data validation on load (Standard Schema)", () => {
     expect((await alice.request((session) => session.get("theme"))).result).toBe("dark");
   });
 
-  it("treats a record the schema refuses as no session", async () => {
-    const context = setup({ schema });
-    const alice = context.client();
-    const token = await alice.login("alice", { theme: "dark" });
-    const id = await hashToken(token);
-    const record = (await context.memory.get(id))!;
-    await context.memory.update(id, { ...record, data: '{"theme":"neon"}' }, record.version);
+  /** A validator that throws on the data it refuses, rather than reporting issues. */
+  const throwing: StandardSchemaV1<unknown, SessionData> = {
+    "~standard": {
+      version: 1,
+      vendor: "test",
+      validate: (value) => {
+        if ((value as { theme?: string }).theme === "neon") throw new TypeError("unexpected");
+        return { value: value as SessionData };
+      },
+    },
+  };
+
+  it.each([
+    ["refuses", schema],
+    ["throws on", throwing],
+  ])("treats a record the schema %s as no session, not as an error", async (_, refusing) => {
+    const { alice, events } = await plant('{"theme":"neon"}', { schema: refusing });
     expect(await alice.whoami()).toBeNull();
     expect(
-      context.events.some((event) => event.type === "rejected" && event.reason === "invalid_data"),
+      events.some((event) => event.type === "rejected" && event.reason === "invalid_data"),
     ).toBe(true);
   });
 });
 
-describe("odd records and validators", () => {
-  it("treats data a throwing validator is handed as no session, not as an error", async () => {
-    const throwing = {
-      "~standard": {
-        version: 1 as const,
-        vendor: "test",
-        validate: (value: unknown) => {
-          if ((value as { theme?: string }).theme === "neon") throw new TypeError("unexpected");
-          return { value: value as Record<string, unknown> };
-        },
-      },
-    };
-    const context = setup({ schema: throwing });
-    const alice = context.client();
-    const token = await alice.login("alice", { theme: "dark" });
-    const id = await hashToken(token);
-    const record = (await context.memory.get(id))!;
-    await context.memory.update(id, { ...record, data: '{"theme":"neon"}' }, record.version);
-    expect(await alice.whoami()).toBeNull();
-    expect(
-      context.events.some((event) => event.type === "rejected" && event.reason === "invalid_data"),
-    ).toBe(true);
-  });
-
+describe("odd records read back", () => {
   it.each([
     ["without successorId", { successorId: undefined }],
     ["without expiresAt", { expiresAt: undefined }],
@@ -124,17 +114,14 @@ describe("odd records and validators", () => {
   ])("treats a record read back %s as corrupt, not as a session", async (_, damage) => {
     let damaged = false;
     // The store hands the record back damaged, as a store that mangles fields would.
-    const context = setup({}, (memory) => ({
-      get: (id) => {
-        const record = memory.get(id);
-        return damaged && record !== null ? ({ ...record, ...damage } as never) : record;
-      },
-      create: (id, record) => memory.create(id, record),
-      update: (id, record, version) => memory.update(id, record, version),
-      delete: (id) => memory.delete(id),
-      listByUser: (userId) => memory.listByUser(userId),
-      deleteByUser: (userId, exceptId) => memory.deleteByUser(userId, exceptId),
-    }));
+    const context = setup({}, (memory) =>
+      storeOver(memory, {
+        get: (id) => {
+          const record = memory.get(id);
+          return damaged && record !== null ? ({ ...record, ...damage } as never) : record;
+        },
+      }),
+    );
     const alice = context.client();
     await alice.login("alice", { theme: "dark" });
     expect(await alice.whoami()).toBe("alice");

@@ -9,6 +9,25 @@ import {
 } from "../src/index.js";
 import { FaultInjectingStore } from "../src/testing/fault-injecting-store.js";
 
+/**
+ * A store of the application's own making, without `countSessions`: it answers as `memory` does,
+ * except for the methods in `overrides` (a failure, a delay, a damaged record).
+ */
+export function storeOver(
+  memory: MemoryStore,
+  overrides: Partial<SessionStore> = {},
+): SessionStore {
+  return {
+    get: (id) => memory.get(id),
+    create: (id, record) => memory.create(id, record),
+    update: (id, record, version) => memory.update(id, record, version),
+    delete: (id) => memory.delete(id),
+    listByUser: (userId) => memory.listByUser(userId),
+    deleteByUser: (userId, exceptId) => memory.deleteByUser(userId, exceptId),
+    ...overrides,
+  };
+}
+
 /** A fake clock for tests: time moves only when a test says so. */
 export class FakeClock {
   time = Date.UTC(2026, 0, 1);

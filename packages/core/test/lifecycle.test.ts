@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { hashToken } from "../src/token.js";
-import { setup } from "./harness.js";
+import { setup, storeOver } from "./harness.js";
 
 describe("creating a session", () => {
   it("issues a fresh token and destroys the session the request carried (no fixation)", async () => {
@@ -246,21 +246,17 @@ describe("periodic renewal", () => {
     let failActivation = false;
     const { client, clock, events } = setup(
       { renewalIntervalSeconds: 600, renewalGraceSeconds: 30 },
-      (memory) => ({
-        get: (id) => memory.get(id),
-        create: (id, record) => memory.create(id, record),
-        update: (id, record, version) => {
-          // The renewal's last step, making the successor live, fails once.
-          if (failActivation && record.successorId === null) {
-            failActivation = false;
-            throw new Error("connection reset");
-          }
-          return memory.update(id, record, version);
-        },
-        delete: (id) => memory.delete(id),
-        listByUser: (userId) => memory.listByUser(userId),
-        deleteByUser: (userId, exceptId) => memory.deleteByUser(userId, exceptId),
-      }),
+      (memory) =>
+        storeOver(memory, {
+          update: (id, record, version) => {
+            // The renewal's last step, making the successor live, fails once.
+            if (failActivation && record.successorId === null) {
+              failActivation = false;
+              throw new Error("connection reset");
+            }
+            return memory.update(id, record, version);
+          },
+        }),
     );
     const alice = client();
     await alice.login("alice");

@@ -16,7 +16,7 @@ import { KnownCookies } from "../src/session-resolver.js";
 import { FaultInjectingStore } from "../src/testing/fault-injecting-store.js";
 import { PausingStore } from "../src/testing/pausing-store.js";
 import { makeStoredSession } from "../src/testing/store-conformance.js";
-import { setup } from "./harness.js";
+import { setup, storeOver } from "./harness.js";
 
 const SECRET = "k3Vn9qZr2Lx8Tw5Hc1Jd7Pf4Ys6Bm0Ga";
 const CONTEXT: RequestContext = { secure: true, host: "app.example" };
@@ -618,8 +618,7 @@ describe("calls of one request that overlap", () => {
     const memory = new MemoryStore();
     let beforePendingStored: (() => Promise<unknown>) | null = null;
     // A store that answers later: the revocation runs while the rotation's successor is pending.
-    const store: SessionStore = {
-      get: (id) => memory.get(id),
+    const store = storeOver(memory, {
       create: async (id, record) => {
         memory.create(id, record);
         const hook = beforePendingStored;
@@ -628,11 +627,7 @@ describe("calls of one request that overlap", () => {
           await hook();
         }
       },
-      update: (id, record, version) => memory.update(id, record, version),
-      delete: (id) => memory.delete(id),
-      listByUser: (userId) => memory.listByUser(userId),
-      deleteByUser: (userId, exceptId) => memory.deleteByUser(userId, exceptId),
-    };
+    });
     const { manager, header } = await signedIn(store);
     const otherDevice = await signIn(manager, "alice");
     const rotating = await manager.load(header, CONTEXT);
