@@ -6,10 +6,11 @@ import {
   type SessionStoreError,
 } from "./errors.js";
 import { flashKey, splitFlash } from "./flash.js";
+import { isWriteDue } from "./lifetimes.js";
 import type { RequestContext } from "./request-context.js";
 import type { SessionHeaders } from "./session-cookie.js";
 import type { LoadedSession, SessionData, SessionEngine } from "./session-engine.js";
-import { SessionState } from "./session-state.js";
+import { type Current, SessionState } from "./session-state.js";
 import { REMOVED } from "./session-writes.js";
 import {
   listUserSessions,
@@ -51,7 +52,8 @@ const NO_HEADERS: Promise<null> = Promise.resolve(null);
  * session data, `Flash` the values {@link RequestSession.flash} leaves for a later request.
  *
  * The session as it stands, what its commit owes and the store writes of it are kept in
- * `session-state.ts`; the store operations themselves live in `session-writes.ts`.
+ * `session-state.ts`, made on the first call that may change something: a request that only
+ * reads its session never makes one. The store operations live in `session-writes.ts`.
  *
  * @example
  * ```ts
@@ -62,7 +64,17 @@ const NO_HEADERS: Promise<null> = Promise.resolve(null);
  * ```
  */
 export class RequestSession<Data extends object = SessionData, Flash extends object = SessionData> {
-  readonly #state: SessionState<Data>;
+  readonly #engine: SessionEngine<Data>;
+  readonly #context: RequestContext | (() => RequestContext);
+  readonly #loaded: LoadedSession | null;
+  readonly #degraded: SessionStoreError | null;
+  readonly #carriedCookie: boolean;
+  /** The session and its writes, made by the first call that may change something. */
+  #state: SessionState<Data> | null = null;
+  /** What the adapter said before the state was made, handed to it when it is. */
+  #closed = false;
+  #responded: (() => boolean) | null = null;
+  #onCommitNeeded: (() => void) | null = null;
 
   /** @internal Built by `SessionManager.load`. */
   constructor(
@@ -72,22 +84,49 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
     degraded: SessionStoreError | null = null,
     carriedCookie: boolean = loaded !== null,
   ) {
-    this.#state = new SessionState(engine, context, loaded, degraded, carriedCookie);
+    this.#engine = engine;
+    this.#context = context;
+    this.#loaded = loaded;
+    this.#degraded = degraded;
+    this.#carriedCookie = carriedCookie;
+  }
+
+  /** The session as it stands: as loaded, until a call may have changed it. */
+  get #current(): Current | null {
+    return this.#state === null ? this.#loaded : this.#state.current;
+  }
+
+  /** The session's state, made now if no call made it yet. */
+  #writable(): SessionState<Data> {
+    if (this.#state !== null) return this.#state;
+    const state = new SessionState(
+      this.#engine,
+      this.#context,
+      this.#loaded,
+      this.#degraded,
+      this.#carriedCookie,
+    );
+    this.#state = state;
+    if (this.#closed) state.close();
+    if (this.#responded !== null) state.closeOnceResponded(this.#responded);
+    // Last: it may call the listener at once (a touch or renewal is due).
+    if (this.#onCommitNeeded !== null) state.onCommitNeeded(this.#onCommitNeeded);
+    return state;
   }
 
   /** The signed-in user, or `null` (no session, or an anonymous one). */
   get userId(): string | null {
-    return this.#state.current?.record.userId ?? null;
+    return this.#current?.record.userId ?? null;
   }
 
   /** Whether the request has a session (signed in or anonymous). */
   get exists(): boolean {
-    return this.#state.current !== null;
+    return this.#current !== null;
   }
 
   /** Timestamps and flags of the current session, or `null`. */
   get info(): SessionInfo | null {
-    const record = this.#state.current?.record;
+    const record = this.#current?.record;
     if (record === undefined) return null;
     return {
       handle: record.handle,
@@ -103,12 +142,12 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
 
   /** A read-only copy of the session data (empty without a session). */
   get data(): Readonly<Partial<Data>> {
-    return splitFlash(this.#state.current?.data ?? {}).data as Partial<Data>;
+    return splitFlash(this.#current?.data ?? {}).data as Partial<Data>;
   }
 
   /** One value of the session data. */
   get<K extends keyof Data & string>(key: K): Data[K] | undefined {
-    const data = this.#state.current?.data;
+    const data = this.#current?.data;
     return data !== undefined && Object.hasOwn(data, key) ? (data[key] as Data[K]) : undefined;
   }
 
@@ -122,16 +161,16 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
         `Session data cannot hold a ${typeof value} (key ${JSON.stringify(key)}); use unset() to remove a key.`,
       );
     }
-    this.#state.engine.checkKey(key);
-    this.#state.change(key, value);
+    this.#engine.checkKey(key);
+    this.#writable().change(key, value);
   }
 
   /** Removes one value. */
   unset<K extends keyof Data & string>(key: K): void {
-    const current = this.#state.current;
+    const current = this.#current;
     if (current === null || !Object.hasOwn(current.data, key)) return;
-    this.#state.engine.checkKey(key);
-    this.#state.change(key, REMOVED);
+    this.#engine.checkKey(key);
+    this.#writable().change(key, REMOVED);
   }
 
   /**
@@ -154,8 +193,8 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
         `A flash value cannot be a ${typeof value} (key ${JSON.stringify(key)}).`,
       );
     }
-    this.#state.engine.checkKey(key);
-    this.#state.change(flashKey(key), value);
+    this.#engine.checkKey(key);
+    this.#writable().change(flashKey(key), value);
   }
 
   /**
@@ -164,10 +203,10 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
    */
   takeFlash<K extends keyof Flash & string>(key: K): Flash[K] | undefined {
     const name = flashKey(key);
-    const data = this.#state.current?.data;
+    const data = this.#current?.data;
     if (data === undefined || !Object.hasOwn(data, name)) return undefined;
     const value = data[name] as Flash[K];
-    this.#state.change(name, REMOVED);
+    this.#writable().change(name, REMOVED);
     return value;
   }
 
@@ -177,7 +216,7 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
    * cannot be kept rejects (`SessionDataError`, `SessionTooLargeError`) before anything changes.
    */
   create(userId: string, options: CreateSessionOptions<Data> = {}): Promise<void> {
-    const state = this.#state;
+    const state = this.#writable();
     return promiseOf(() => {
       state.usable("Creating a session");
       if (typeof userId !== "string" || userId.length === 0)
@@ -198,9 +237,10 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
    * carried that named no session (expired, unknown) is cleared too.
    */
   async destroy(): Promise<void> {
-    this.#state.usable("Destroying a session", false);
-    await this.#state.dropCurrent();
-    this.#state.changed();
+    const state = this.#writable();
+    state.usable("Destroying a session", false);
+    await state.dropCurrent();
+    state.changed();
   }
 
   /**
@@ -210,15 +250,16 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
    * only renewed it, the renewed session is rotated (its new token dies too).
    */
   async rotate(): Promise<void> {
-    this.#state.usable("Rotating a session");
+    const state = this.#writable();
+    state.usable("Rotating a session");
     // A write or destroy of this request still under way goes first.
-    await this.#state.rotate();
-    this.#state.changed();
+    await state.rotate();
+    state.changed();
   }
 
   /** Signs the same user in again: a new token, and fresh idle, absolute and auth times. */
   reauthenticate(): Promise<void> {
-    const state = this.#state;
+    const state = this.#writable();
     return promiseOf(() => {
       state.usable("Re-authenticating");
       // Every key is kept, those a write under way merges in too.
@@ -237,8 +278,8 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
 
   /** Whether the user signed in (or re-authenticated) within `maxAgeSeconds`. */
   isAuthRecent(maxAgeSeconds: number): boolean {
-    const authTime = this.#state.current?.record.authTime;
-    return authTime != null && this.#state.engine.now() - authTime <= maxAgeSeconds * 1000;
+    const authTime = this.#current?.record.authTime;
+    return authTime != null && this.#engine.now() - authTime <= maxAgeSeconds * 1000;
   }
 
   /** Throws {@link ReauthRequiredError} unless the user signed in within `maxAgeSeconds`. */
@@ -248,7 +289,7 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
 
   /** The signed-in user's live sessions, newest first, this one marked `current`. */
   listSessions(): Promise<SessionSummary[]> {
-    const state = this.#state;
+    const state = this.#writable();
     return promiseOf(() => {
       const userId = state.requireUser("Listing sessions");
       return listUserSessions(state.engine, userId, state.current?.id ?? null);
@@ -257,9 +298,10 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
 
   /** Revokes one of the user's sessions by handle; resolves `false` if it is not theirs. */
   async revokeSession(handle: string): Promise<boolean> {
-    const userId = this.#state.requireUser("Revoking a session");
-    if (handle !== this.#state.current?.record.handle) {
-      return revokeUserSession(this.#state.engine, userId, handle).catch(noted(this.#state));
+    const state = this.#writable();
+    const userId = state.requireUser("Revoking a session");
+    if (handle !== state.current?.record.handle) {
+      return revokeUserSession(state.engine, userId, handle).catch(noted(state));
     }
     await this.destroy();
     return true;
@@ -267,7 +309,7 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
 
   /** Revokes every other session of the user ("sign out everywhere else"); resolves how many. */
   async revokeOtherSessions(): Promise<number> {
-    const state = this.#state;
+    const state = this.#writable();
     // The user signed in when it is called, whatever a call of this request made meanwhile does.
     const userId = state.requireUser("Revoking sessions");
     let count = 0;
@@ -299,7 +341,7 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
 
   /** Revokes every session of the user, this one included; resolves how many. */
   async revokeAllSessions(): Promise<number> {
-    const state = this.#state;
+    const state = this.#writable();
     let count = 0;
     // After this request's write under way (a new session it inserts is revoked with the
     // others); a commit made meanwhile waits for the revocation.
@@ -327,8 +369,9 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
    * goes to the renewed session. Adapters call it through {@link commit}.
    */
   async save(): Promise<void> {
-    await this.#state.write();
-    this.#state.changed();
+    const state = this.#writable();
+    await state.write();
+    state.changed();
   }
 
   /**
@@ -339,7 +382,17 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
    * head goes out, since a write under way may end with nothing to commit.
    */
   get needsCommit(): boolean {
-    return this.#state.needsCommit;
+    if (this.#state !== null) return this.#state.needsCommit;
+    const loaded = this.#loaded;
+    // Unchanged, a session owes a commit only for a cookie to re-sign or a touch or renewal due.
+    if (loaded === null || this.#degraded !== null || this.#closed) return false;
+    const engine = this.#engine;
+    if (
+      !loaded.resign &&
+      !isWriteDue(engine.options, loaded.record, loaded.token !== null, engine.now())
+    )
+      return false;
+    return this.#writable().needsCommit;
   }
 
   /**
@@ -353,7 +406,8 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
    * ```
    */
   onCommitNeeded(listener: () => void): void {
-    this.#state.onCommitNeeded(listener);
+    if (this.#state === null && !this.needsCommit) this.#onCommitNeeded = listener;
+    else this.#writable().onCommitNeeded(listener);
   }
 
   /**
@@ -362,7 +416,7 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
    * see the error an error handler answers, looks here.
    */
   get storeFailure(): SessionStoreError | null {
-    return this.#state.storeFailure;
+    return this.#state?.storeFailure ?? null;
   }
 
   /**
@@ -377,7 +431,8 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
    * ```
    */
   close(): void {
-    this.#state.close();
+    if (this.#state === null) this.#closed = true;
+    else this.#state.close();
   }
 
   /**
@@ -390,7 +445,8 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
    * ```
    */
   closeOnceResponded(responded: () => boolean): void {
-    this.#state.closeOnceResponded(responded);
+    if (this.#state === null) this.#responded = responded;
+    else this.#state.closeOnceResponded(responded);
   }
 
   /**
@@ -401,7 +457,7 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
    * from the moment it starts throw: the write is already on its way to the store.
    */
   commit(): Promise<SessionHeaders | null> {
-    const state = this.#state;
+    const state = this.#writable();
     if (state.closed) return NO_HEADERS;
     const pending = state.pending;
     if (pending.committed) return NO_HEADERS;

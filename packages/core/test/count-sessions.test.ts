@@ -1,10 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  MemoryStore,
-  SessionConfigError,
-  SessionManager,
-  type SessionStore,
-} from "../src/index.js";
+import { MemoryStore, SessionConfigError, SessionManager } from "../src/index.js";
 import { Client, setup, storeOver } from "./harness.js";
 
 describe("countSessions", () => {

@@ -5,8 +5,10 @@ import {
   NoSessionError,
   type RequestContext,
   type RequestSession,
+  type SessionData,
   type SessionHeaders,
   SessionManager,
+  type SessionManagerOptions,
   type SessionStore,
   type StoreCall,
   type StoredSession,
@@ -611,6 +613,58 @@ describe("calls of one request that overlap", () => {
     expect(session.needsCommit).toBe(false);
     await session.destroy();
     expect(memory.size).toBe(0);
+    expect(await session.commit()).toBeNull();
+  });
+
+  it("holds what the adapter said on a read that changed nothing until a change comes", async () => {
+    const { manager, header } = await signedIn(new MemoryStore());
+    const session = await manager.load(header, CONTEXT);
+    let responded = false;
+    const commitNeeded = vi.fn();
+    session.closeOnceResponded(() => responded);
+    session.onCommitNeeded(commitNeeded);
+    expect([session.needsCommit, session.userId, commitNeeded.mock.calls.length]).toEqual([
+      false,
+      "alice",
+      0,
+    ]);
+    session.set("theme", "dark");
+    expect([session.needsCommit, commitNeeded.mock.calls.length]).toEqual([true, 1]);
+    responded = true;
+    expect(() => session.set("theme", "light")).toThrow(/after the response was committed/);
+    expect(session.get("theme")).toBe("dark");
+  });
+
+  it("owes a commit on a read once a touch or a renewal is due, and says so at once", async () => {
+    /** A read `seconds` after signing in, with `onCommitNeeded` listened to from the start. */
+    async function readAfter(options: SessionManagerOptions<SessionData>, seconds: number) {
+      const { clock, manager, memory } = setup(options);
+      const header = await signIn(manager, "alice");
+      clock.advance(seconds);
+      const session = await manager.load(header, CONTEXT);
+      const commitNeeded = vi.fn();
+      session.onCommitNeeded(commitNeeded);
+      expect([session.needsCommit, commitNeeded.mock.calls.length]).toEqual([true, 1]);
+      return { clock, memory, session, headers: await session.commit() };
+    }
+    const touched = await readAfter({ touchIntervalSeconds: 60 }, 60);
+    const [stored] = touched.memory.listByUser("alice");
+    expect(stored!.record.lastSeenAt).toBe(touched.clock.now());
+    const renewed = await readAfter(
+      { touchIntervalSeconds: 600, renewalIntervalSeconds: 300 },
+      300,
+    );
+    expect(renewed.headers?.setCookie).toMatch(/^__Host-sid=/);
+  });
+
+  it("closed on a read that changed nothing, refuses a later change and commits nothing", async () => {
+    const { clock, manager } = setup({ touchIntervalSeconds: 60 });
+    const header = await signIn(manager, "alice");
+    clock.advance(60);
+    const session = await manager.load(header, CONTEXT);
+    session.close();
+    expect(session.needsCommit).toBe(false);
+    expect(() => session.flash("notice", "late")).toThrow(/after the response was committed/);
     expect(await session.commit()).toBeNull();
   });
 
