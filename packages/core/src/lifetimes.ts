@@ -53,20 +53,6 @@ export function isRenewalDue(
   return interval !== null && now - record.tokenIssuedAt >= interval;
 }
 
-/**
- * Whether a request that changes nothing still owes the store a write at `now`: a touch, or a
- * renewal of the token (`hasToken`: a session reached through a renewed token's grace window has
- * none of its own to renew).
- */
-export function isWriteDue(
-  options: LifetimeOptions,
-  record: StoredSession,
-  hasToken: boolean,
-  now: number,
-): boolean {
-  return isTouchDue(options, record, now) || (hasToken && isRenewalDue(options, record, now));
-}
-
 /** Whether the record has passed its idle or absolute expiry at `now`, and which. */
 export function expiryReached(record: StoredSession, now: number): "idle" | "absolute" | null {
   if (now >= record.absoluteExpiresAt) return "absolute";

@@ -6,7 +6,7 @@ import {
   type SessionStoreError,
 } from "./errors.js";
 import { flashKey, splitFlash } from "./flash.js";
-import { isWriteDue } from "./lifetimes.js";
+import { isRenewalDue, isTouchDue } from "./lifetimes.js";
 import type { RequestContext } from "./request-context.js";
 import type { SessionHeaders } from "./session-cookie.js";
 import type { LoadedSession, SessionData, SessionEngine } from "./session-engine.js";
@@ -69,6 +69,8 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
   readonly #loaded: LoadedSession | null;
   readonly #degraded: SessionStoreError | null;
   readonly #carriedCookie: boolean;
+  /** Whether the loaded session's idle expiry slides on this request, as decided at load. */
+  readonly #touchDue: boolean;
   /** The session and its writes, made by the first call that may change something. */
   #state: SessionState<Data> | null = null;
   /** What the adapter said before the state was made, handed to it when it is. */
@@ -89,6 +91,7 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
     this.#loaded = loaded;
     this.#degraded = degraded;
     this.#carriedCookie = carriedCookie;
+    this.#touchDue = loaded !== null && isTouchDue(engine.options, loaded.record, engine.now());
   }
 
   /** The session as it stands: as loaded, until a call may have changed it. */
@@ -105,12 +108,13 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
       this.#loaded,
       this.#degraded,
       this.#carriedCookie,
+      this.#touchDue,
     );
     this.#state = state;
     if (this.#closed) state.close();
     if (this.#responded !== null) state.closeOnceResponded(this.#responded);
-    // Last: it may call the listener at once (a touch or renewal is due).
-    if (this.#onCommitNeeded !== null) state.onCommitNeeded(this.#onCommitNeeded);
+    // Nothing was owed when it was given: it waits, as it would have, for a change.
+    if (this.#onCommitNeeded !== null) state.listenForCommit(this.#onCommitNeeded);
     return state;
   }
 
@@ -386,13 +390,9 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
     const loaded = this.#loaded;
     // Unchanged, a session owes a commit only for a cookie to re-sign or a touch or renewal due.
     if (loaded === null || this.#degraded !== null || this.#closed) return false;
-    const engine = this.#engine;
-    if (
-      !loaded.resign &&
-      !isWriteDue(engine.options, loaded.record, loaded.token !== null, engine.now())
-    )
-      return false;
-    return this.#writable().needsCommit;
+    if (loaded.resign || this.#touchDue) return true;
+    const { options } = this.#engine;
+    return loaded.token !== null && isRenewalDue(options, loaded.record, this.#engine.now());
   }
 
   /**
@@ -406,8 +406,9 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
    * ```
    */
   onCommitNeeded(listener: () => void): void {
-    if (this.#state === null && !this.needsCommit) this.#onCommitNeeded = listener;
-    else this.#writable().onCommitNeeded(listener);
+    if (this.#state !== null) this.#state.onCommitNeeded(listener);
+    else if (this.needsCommit) listener();
+    else this.#onCommitNeeded = listener;
   }
 
   /**

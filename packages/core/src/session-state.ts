@@ -12,7 +12,7 @@ import {
   SessionLimitError,
   type SessionStoreError,
 } from "./errors.js";
-import { isRenewalDue, isTouchDue } from "./lifetimes.js";
+import { isRenewalDue } from "./lifetimes.js";
 import { PendingCommit } from "./pending-commit.js";
 import type { RequestContext } from "./request-context.js";
 import type { SessionHeaders } from "./session-cookie.js";
@@ -81,6 +81,7 @@ export class SessionState<Data extends object> {
     loaded: LoadedSession | null,
     degraded: SessionStoreError | null,
     carriedCookie: boolean,
+    touchDue: boolean,
   ) {
     this.engine = engine;
     this.#context = context;
@@ -92,9 +93,8 @@ export class SessionState<Data extends object> {
         ? null
         : { id: loaded.id, token: loaded.token, record: loaded.record, data: loaded.data };
     if (loaded === null) return;
-    const touch = isTouchDue(engine.options, loaded.record, engine.now());
-    if (touch) this.pending.touch = true;
-    if (loaded.resign || (touch && loaded.record.persistent)) this.pending.cookie = "set";
+    if (touchDue) this.pending.touch = true;
+    if (loaded.resign || (touchDue && loaded.record.persistent)) this.pending.cookie = "set";
   }
 
   /** What the commit owes, made when first asked for. */
@@ -122,10 +122,12 @@ export class SessionState<Data extends object> {
 
   /** Calls `listener` once, as soon as {@link needsCommit} is `true` (at once if it already is). */
   onCommitNeeded(listener: () => void): void {
-    if (this.needsCommit) {
-      listener();
-      return;
-    }
+    if (this.needsCommit) listener();
+    else this.listenForCommit(listener);
+  }
+
+  /** Calls `listener` once, on the first change that leaves the commit with something to do. */
+  listenForCommit(listener: () => void): void {
     this.#onCommitNeeded = listener;
   }
 

@@ -657,6 +657,19 @@ describe("calls of one request that overlap", () => {
     expect(renewed.headers?.setCookie).toMatch(/^__Host-sid=/);
   });
 
+  it("decides a read's touch at load: a route that outlasts the interval neither touches nor tells early", async () => {
+    const { clock, manager } = setup({ touchIntervalSeconds: 60 });
+    const header = await signIn(manager, "alice");
+    clock.advance(30);
+    const session = await manager.load(header, CONTEXT);
+    const seen: unknown[] = [];
+    session.onCommitNeeded(() => seen.push(session.get("theme")));
+    clock.advance(40);
+    expect([session.needsCommit, seen]).toEqual([false, []]);
+    session.set("theme", "dark");
+    expect([session.needsCommit, seen]).toEqual([true, ["dark"]]);
+  });
+
   it("closed on a read that changed nothing, refuses a later change and commits nothing", async () => {
     const { clock, manager } = setup({ touchIntervalSeconds: 60 });
     const header = await signIn(manager, "alice");
