@@ -36,8 +36,11 @@ export function findForbiddenKey(value: unknown, seen: Set<object> = new Set()):
  */
 export const jsonSerializer: Serializer = {
   serialize: (data) => JSON.stringify(data),
-  deserialize: (text) =>
-    mayNameForbiddenKey(text) ? JSON.parse(text, dropForbiddenKeys) : JSON.parse(text),
+  // Empty data, as a session that only signs a user in holds, is answered without parsing.
+  deserialize: (text) => {
+    if (text === "{}") return {};
+    return mayNameForbiddenKey(text) ? JSON.parse(text, dropForbiddenKeys) : JSON.parse(text);
+  },
 };
 
 function dropForbiddenKeys(key: string, value: unknown): unknown {

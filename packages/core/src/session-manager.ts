@@ -85,7 +85,7 @@ export class SessionManager<
     if (!cookieHeader) return new RequestSession(engine, context, null);
     const values = getCookieValues(cookieHeader, engine.options.cookie.name);
     if (values.length === 0) return new RequestSession(engine, context, null);
-    if (values.some((value) => value !== values[0])) {
+    if (values.length > 1 && values.some((value) => value !== values[0])) {
       engine.reject("duplicate_cookie");
       return new RequestSession(engine, context, null, null, true);
     }

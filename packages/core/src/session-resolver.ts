@@ -9,7 +9,7 @@
  * @module
  */
 
-import { type Awaitable, andThen, promiseOf } from "./awaitable.js";
+import { type Awaitable, andThen, isPromiseLike, promiseOf } from "./awaitable.js";
 import { splitFlash } from "./flash.js";
 import { holdsSession, isHonoured, isPending, NOWHERE } from "./forwarding.js";
 import { expiryReached, isExpired } from "./lifetimes.js";
@@ -59,18 +59,29 @@ function findSession(
   known: IdentifiedToken,
   value: string | null,
 ): Awaitable<LoadedSession | null> {
-  return andThen(engine.store.lookup(known.id), (record) => {
-    if (record === null) return engine.reject("unknown_session");
-    if (!isWellFormed(record)) return engine.reject("corrupt_record");
-    if (value !== null) engine.knownCookies.set(value, known);
-    if (record.successorId !== null) {
-      // A forwarder past its own expiry names no session: its session lives on elsewhere, or not.
-      if (isExpired(record, engine.now())) return engine.reject("unknown_session");
-      return followForwarder(engine, record);
-    }
-    if (reportExpiry(engine, record)) return null;
-    return withData(engine, known.id, known.token, record, known.resign);
-  });
+  const record = engine.store.lookup(known.id);
+  // Taken in at once from a synchronous store, with no closure made for it.
+  if (!isPromiseLike(record)) return foundSession(engine, known, value, record);
+  return record.then((found) => foundSession(engine, known, value, found));
+}
+
+/** {@link findSession}, once the store answered. */
+function foundSession(
+  engine: Engine,
+  known: IdentifiedToken,
+  value: string | null,
+  record: StoredSession | null,
+): Awaitable<LoadedSession | null> {
+  if (record === null) return engine.reject("unknown_session");
+  if (!isWellFormed(record)) return engine.reject("corrupt_record");
+  if (value !== null) engine.knownCookies.set(value, known);
+  if (record.successorId !== null) {
+    // A forwarder past its own expiry names no session: its session lives on elsewhere, or not.
+    if (isExpired(record, engine.now())) return engine.reject("unknown_session");
+    return followForwarder(engine, record);
+  }
+  if (reportExpiry(engine, record)) return null;
+  return withData(engine, known.id, known.token, record, known.resign);
 }
 
 /**

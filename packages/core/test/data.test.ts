@@ -64,6 +64,12 @@ describe("serialization", () => {
     expect((await alice.request((session) => session.get("theme"))).result).toBe("dark");
   });
 
+  it("gives every load of empty data an object of its own in the default JSON serializer", () => {
+    const first = jsonSerializer.deserialize("{}") as Record<string, unknown>;
+    first.theme = "dark";
+    expect([jsonSerializer.deserialize("{}"), first]).toEqual([{}, { theme: "dark" }]);
+  });
+
   it("drops forbidden keys in the default JSON serializer", () => {
     expect(jsonSerializer.deserialize('{"__proto__":{"x":1},"a":{"constructor":1}}')).toEqual({
       a: {},
