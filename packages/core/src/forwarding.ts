@@ -27,9 +27,14 @@ export function isPending(id: string, record: StoredSession): boolean {
   return record.successorId === id;
 }
 
+/** Whether the record is the session itself, live (not pending, forwarding or destroyed). */
+export function isLive(record: StoredSession): boolean {
+  return record.successorId === null;
+}
+
 /** Whether the record under `id` holds the session: live, or pending. */
 export function holdsSession(id: string, record: StoredSession): boolean {
-  return record.successorId === null || isPending(id, record);
+  return isLive(record) || isPending(id, record);
 }
 
 /** Whether requests on a forwarder's (old) token are still led to its successor at `now`. */

@@ -43,14 +43,19 @@ export function isTouchDue(options: LifetimeOptions, record: StoredSession, now:
   );
 }
 
-/** Whether the token is due for periodic renewal at `now`. */
+/**
+ * Whether the session's token is due for periodic renewal at `now`. A session reached through a
+ * renewed token's grace window (`token` is `null`) has no token of its own to renew.
+ */
 export function isRenewalDue(
   options: LifetimeOptions,
-  record: StoredSession,
+  session: { token: string | null; record: StoredSession },
   now: number,
 ): boolean {
   const interval = options.renewalIntervalMs;
-  return interval !== null && now - record.tokenIssuedAt >= interval;
+  return (
+    interval !== null && session.token !== null && now - session.record.tokenIssuedAt >= interval
+  );
 }
 
 /** Whether the record has passed its idle or absolute expiry at `now`, and which. */

@@ -391,8 +391,7 @@ export class RequestSession<Data extends object = SessionData, Flash extends obj
     // Unchanged, a session owes a commit only for a cookie to re-sign or a touch or renewal due.
     if (loaded === null || this.#degraded !== null || this.#closed) return false;
     if (loaded.resign || this.#touchDue) return true;
-    const { options } = this.#engine;
-    return loaded.token !== null && isRenewalDue(options, loaded.record, this.#engine.now());
+    return isRenewalDue(this.#engine.options, loaded, this.#engine.now());
   }
 
   /**

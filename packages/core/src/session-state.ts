@@ -113,11 +113,7 @@ export class SessionState<Data extends object> {
     if (owed?.hasWork || this.#inFlight !== null) return true;
     const current = this.current;
     const engine = this.engine;
-    return (
-      current !== null &&
-      current.token !== null &&
-      isRenewalDue(engine.options, current.record, engine.now())
-    );
+    return current !== null && isRenewalDue(engine.options, current, engine.now());
   }
 
   /** Calls `listener` once, as soon as {@link needsCommit} is `true` (at once if it already is). */
@@ -272,7 +268,7 @@ export class SessionState<Data extends object> {
       return;
     }
     const changes = pending.changes;
-    if (current.token !== null && isRenewalDue(engine.options, current.record, engine.now())) {
+    if (isRenewalDue(engine.options, current, engine.now())) {
       return this.#settleWith(
         replaceToken(engine, this.#held(current), changes, "renewal"),
         changes,

@@ -1,6 +1,6 @@
 import type { Awaitable } from "./awaitable.js";
 import { SessionLimitError } from "./errors.js";
-import { holdsSession } from "./forwarding.js";
+import { holdsSession, isLive } from "./forwarding.js";
 import type { SessionEngine } from "./session-engine.js";
 import { destroySession } from "./session-writes.js";
 import type { StoredSessionEntry } from "./store.js";
@@ -27,7 +27,7 @@ export async function listLiveEntries(
   userId: string,
 ): Promise<StoredSessionEntry[]> {
   const entries = await engine.store.listByUser(userId);
-  return entries.filter((entry) => entry.record.successorId === null);
+  return entries.filter((entry) => isLive(entry.record));
 }
 
 /**
@@ -109,9 +109,7 @@ export async function revokeUserSessions(
 ): Promise<number> {
   // One listing counts the live sessions revoked and, sparing one, names the records to delete.
   let left = await engine.store.listByUser(userId);
-  const isRevoked = (entry: StoredSessionEntry) =>
-    entry.record.successorId === null && !isSpared(entry, spared);
-  const count = left.filter(isRevoked).length;
+  const count = left.filter((entry) => isLive(entry.record) && !isSpared(entry, spared)).length;
   // A store may delete a user's sessions one key at a time, and a rotation in flight may leave a
   // pending successor behind a pass; passes go on until none of the user's sessions is left
   // (each pass is one call on stores that delete in one statement). Sparing one session, records

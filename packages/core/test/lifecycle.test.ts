@@ -242,6 +242,24 @@ describe("periodic renewal", () => {
     expect(await alice.whoami()).toBe("alice");
   });
 
+  it("never renews from an old token in its grace window, even with the successor due again", async () => {
+    const { client, clock } = setup({ renewalIntervalSeconds: 10, renewalGraceSeconds: 30 });
+    const alice = client();
+    const first = await alice.login("alice");
+    clock.advance(10);
+    await alice.whoami();
+    const second = alice.cookie!;
+    // The successor is due for renewal itself, but this request does not hold its token.
+    clock.advance(15);
+    const parallelTab = client();
+    parallelTab.cookie = first;
+    const during = await parallelTab.request((session) => [session.userId, session.needsCommit]);
+    expect([during.result, during.setCookies]).toEqual([["alice", false], []]);
+    expect(alice.cookie).toBe(second);
+    const { setCookies } = await alice.request((session) => session.userId);
+    expect(setCookies).toHaveLength(1);
+  });
+
   it("raises no reuse alarm for an old token whose renewal never made its successor live", async () => {
     let failActivation = false;
     const { client, clock, events } = setup(
