@@ -89,7 +89,7 @@ export class MemoryStore implements SessionStore {
 
   create(id: string, record: StoredSession): void {
     this.sweep(SWEEP_BATCH);
-    if (!this.#records.has(id) && this.#records.size >= this.#maxSessions) {
+    if (this.#records.size >= this.#maxSessions && !this.#records.has(id)) {
       this.#sweepUntil(this.#now(), FULL_SWEEP_BATCH);
       if (this.#records.size >= this.#maxSessions) this.#evictSoonestExpiring();
     }
