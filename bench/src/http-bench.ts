@@ -1,6 +1,7 @@
 /**
- * The HTTP benchmark: warm every server up, then run the schedule round after round, each run
- * measuring throughput, server CPU per request and (for Redis variants) Redis commands.
+ * The HTTP benchmark: round after round, start every server afresh, warm it up, then run the
+ * schedule, each run measuring throughput, server CPU per request and (for Redis variants) Redis
+ * commands.
  *
  * @module
  */
@@ -19,7 +20,14 @@ import {
   diffCommandCounts,
   readCommandCounts,
 } from "./redis.js";
-import { login, loginMany, type RunningServer, readStats, resetServer } from "./server-pool.js";
+import {
+  login,
+  loginMany,
+  type RunningServer,
+  readStats,
+  resetServer,
+  stopServers,
+} from "./server-pool.js";
 
 /** One measured run. */
 export interface RunSample {
@@ -137,30 +145,44 @@ function perRequest(counts: CommandCounts, requests: number): CommandCounts {
   return result;
 }
 
-/** Warms every run up once, then measures `settings.rounds` rounds. */
+/**
+ * Measures `settings.rounds` rounds, each on server processes of its own (`startRound` starts
+ * them, every one is stopped after the round): how fast one process runs the same code varies
+ * by several tenths from one start to the next (where the JIT's choices and the heap's layout
+ * fall), so each round's ratios come from fresh processes, and their median is over processes
+ * as well as over time. Every run is warmed up on its fresh server before the round measures.
+ */
 export async function runHttpBench(
-  servers: ReadonlyMap<string, RunningServer>,
+  startRound: () => Promise<ReadonlyMap<string, RunningServer>>,
   settings: LoadSettings,
   tools: { load: LoadGenerator; redis: BenchRedisClient | null },
   log: (line: string) => void,
 ): Promise<RunSample[]> {
-  const schedule = scheduleRound(servers);
   const context = { ...tools, connections: settings.connections };
-  log(`warming up ${schedule.length} runs × ${settings.warmupSeconds} s`);
-  for (const run of schedule) await measure(run, settings.warmupSeconds, 0, context);
   const samples: RunSample[] = [];
   for (let round = 1; round <= settings.rounds; round++) {
-    for (const run of schedule) {
-      const sample = await measure(run, settings.durationSeconds, round, context);
-      samples.push(sample);
+    const servers = await startRound();
+    try {
+      const schedule = scheduleRound(servers);
       log(
-        `round ${round}/${settings.rounds} ${run.server.variant.id} ${run.path}: ` +
-          `${Math.round(sample.requestsPerSecond)} req/s, ` +
-          `${sample.cpuMicrosPerRequest.toFixed(1)} µs CPU/req` +
-          (sample.non2xx + sample.errors > 0
-            ? ` (${sample.non2xx} non-2xx, ${sample.errors} errors)`
-            : ""),
+        `round ${round}/${settings.rounds}: ${servers.size} fresh servers, ` +
+          `warming up ${schedule.length} runs × ${settings.warmupSeconds} s`,
       );
+      for (const run of schedule) await measure(run, settings.warmupSeconds, 0, context);
+      for (const run of schedule) {
+        const sample = await measure(run, settings.durationSeconds, round, context);
+        samples.push(sample);
+        log(
+          `round ${round}/${settings.rounds} ${run.server.variant.id} ${run.path}: ` +
+            `${Math.round(sample.requestsPerSecond)} req/s, ` +
+            `${sample.cpuMicrosPerRequest.toFixed(1)} µs CPU/req` +
+            (sample.non2xx + sample.errors > 0
+              ? ` (${sample.non2xx} non-2xx, ${sample.errors} errors)`
+              : ""),
+        );
+      }
+    } finally {
+      await stopServers(servers);
     }
   }
   return samples;

@@ -35,7 +35,7 @@ function environmentSection(env: Environment): string {
     `- Pinning: ${env.pinned ? "servers and micro-benchmarks on CPU 1 (`taskset -c 1`), autocannon on CPU 0 (`taskset -c 0`)" : "none (taskset unavailable or fewer than 2 cores); numbers are noisier"}`,
     `- Node ${env.node}; Redis ${env.redisVersion ?? "not reachable (Redis variants skipped)"}`,
     `- Packages: ${versions}`,
-    `- Load: ${env.settings.connections} connections, ${env.settings.durationSeconds} s per run after a ${env.settings.warmupSeconds} s warm-up, ${env.settings.rounds} interleaved rounds; medians over rounds`,
+    `- Load: ${env.settings.connections} connections, ${env.settings.durationSeconds} s per run after a ${env.settings.warmupSeconds} s warm-up, ${env.settings.rounds} interleaved rounds, each on freshly started server processes warmed up for it; medians over rounds`,
   ].join("\n");
 }
 

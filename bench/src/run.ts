@@ -20,7 +20,7 @@ import { measureCookies, runProbes } from "./probes.js";
 import { BENCH_DIR, canPin, installCleanup, stopAllChildren } from "./processes.js";
 import { type BenchRedisClient, connectRedis, deleteKeysWithPrefix, redisUrl } from "./redis.js";
 import { renderResults } from "./report.js";
-import { startServers } from "./server-pool.js";
+import { type RunningServer, startServers, stopServers } from "./server-pool.js";
 import { summarizeRuns } from "./summary.js";
 import { checkTargets } from "./targets.js";
 
@@ -63,10 +63,15 @@ log(`starting ${variants.length} servers`);
 const servers = await startServers(variants, redisPrefix);
 const cookies = await measureCookies(servers);
 const probes = await runProbes(servers);
+await stopServers(servers);
+const startRound = (): Promise<ReadonlyMap<string, RunningServer>> => {
+  log(`starting ${variants.length} servers`);
+  return startServers(variants, redisPrefix);
+};
 const samples =
   process.env.BENCH_SKIP_HTTP === "1"
     ? []
-    : await runHttpBench(servers, settings, { load, redis }, log);
+    : await runHttpBench(startRound, settings, { load, redis }, log);
 await stopAllChildren();
 if (process.env.BENCH_SKIP_MICRO !== "1") micro = await runMicro(log);
 environment.loadAverageEnd = loadAverage();

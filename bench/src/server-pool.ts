@@ -7,7 +7,7 @@
 import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import type { Variant } from "./config.js";
-import { BENCH_DIR, startChild, waitForMessage } from "./processes.js";
+import { BENCH_DIR, startChild, stopChild, waitForMessage } from "./processes.js";
 import type { ReadyMessage, ServerStats } from "./protocol.js";
 
 /** The core servers run on; the load generator gets the other one. */
@@ -61,6 +61,11 @@ export async function startServers(
     }
   }
   return servers;
+}
+
+/** Stops the servers of {@link startServers}, each by its PID. */
+export async function stopServers(servers: ReadonlyMap<string, RunningServer>): Promise<void> {
+  await Promise.all([...servers.values()].map((server) => stopChild(server.child)));
 }
 
 /** Fetch with a time limit, so a stuck server fails the run instead of hanging it. */
