@@ -3,9 +3,10 @@
  *
  * Most entries arrive in time order: every new session of an app with one idle timeout, on a
  * clock that only moves forward. Those wait in a run, a first-in first-out list that costs O(1)
- * each way however many sessions are held. An entry earlier than the run's last goes to a binary
- * min-heap (O(log n); sifting moves a hole instead of swapping pairs). {@link popDue} takes from
- * whichever of the two starts earlier.
+ * each way (on average: the taken front is cut off now and then) however many sessions are held.
+ * An entry earlier than the run's last goes to a binary min-heap (O(log n), as every entry did
+ * before; sifting moves a hole instead of swapping pairs), so lifetimes of several lengths cost
+ * no more than a heap. {@link popDue} takes from whichever of the two starts earlier.
  *
  * Entries are never updated in place: the store checks an entry against its record when it
  * surfaces, and pushes it again at the record's current expiry if that moved later.
@@ -66,8 +67,9 @@ export class ExpiryQueue {
       this.#runIds.length = 0;
       this.#runStart = 0;
     } else if (start >= 1024 && start * 4 >= length) {
-      this.#runTimes.splice(0, start);
-      this.#runIds.splice(0, start);
+      const left = length - start;
+      this.#runTimes.copyWithin(0, start).length = left;
+      this.#runIds.copyWithin(0, start).length = left;
       this.#runStart = 0;
     }
   }

@@ -12,65 +12,83 @@ function randomFrom(seed: number): () => number {
   };
 }
 
-/** Pushes and pops on the queue and on a sorted list side by side; every pop must agree. */
-function checkAgainstSortedList(seed: number, inOrderShare: number, operations: number): void {
+/** The queue beside a plain list of what it holds: every pop must take the earliest due entry. */
+class CheckedQueue {
+  readonly queue = new ExpiryQueue();
+  readonly #held: { time: number; id: string }[] = [];
+  #pushed = 0;
+
+  push(time: number): void {
+    const id = `id-${this.#pushed++}`;
+    this.queue.push(time, id);
+    this.#held.push({ time, id });
+  }
+
+  /** Pops once at `now`; returns whether an entry came out. */
+  pop(now: number, label: string): boolean {
+    const due = this.#held
+      .filter((entry) => entry.time <= now)
+      .reduce((earliest, entry) => Math.min(earliest, entry.time), Number.POSITIVE_INFINITY);
+    const popped = this.queue.popDue(now);
+    if (due === Number.POSITIVE_INFINITY) {
+      expect(popped, label).toBeUndefined();
+      return false;
+    }
+    expect(popped?.time, label).toBe(due);
+    const index = this.#held.findIndex(
+      (entry) => entry.id === popped?.id && entry.time === popped.time,
+    );
+    expect(index, `${label}: ${popped?.id} was queued`).toBeGreaterThan(-1);
+    this.#held.splice(index, 1);
+    expect(this.queue.length, label).toBe(this.#held.length);
+    return true;
+  }
+}
+
+function checkRandomOrders(seed: number, inOrderShare: number, operations: number): void {
   const random = randomFrom(seed);
-  const queue = new ExpiryQueue();
-  const expected: { time: number; id: string }[] = [];
+  const checked = new CheckedQueue();
   let clock = 1_000;
   for (let step = 0; step < operations; step++) {
     if (random() < 0.6) {
       clock += Math.floor(random() * 3);
       // Mostly in time order, as new sessions are; sometimes earlier (a shorter lifetime).
-      const time = random() < inOrderShare ? clock : clock - Math.floor(random() * 500);
-      const id = `id-${step}`;
-      queue.push(time, id);
-      expected.push({ time, id });
+      checked.push(random() < inOrderShare ? clock : clock - Math.floor(random() * 500));
     } else {
-      const now = random() < 0.1 ? Number.POSITIVE_INFINITY : clock - 200;
-      const due = expected
-        .filter((entry) => entry.time <= now)
-        .reduce<number>((earliest, entry) => Math.min(earliest, entry.time), Infinity);
-      const popped = queue.popDue(now);
-      if (due === Infinity) {
-        expect(popped, `seed ${seed}, step ${step}`).toBeUndefined();
-        continue;
-      }
-      expect(popped?.time, `seed ${seed}, step ${step}`).toBe(due);
-      const index = expected.findIndex(
-        (entry) => entry.id === popped?.id && entry.time === popped.time,
+      checked.pop(
+        random() < 0.1 ? Number.POSITIVE_INFINITY : clock - 200,
+        `seed ${seed}, step ${step}`,
       );
-      expect(index, `seed ${seed}, step ${step}: ${popped?.id} was queued`).toBeGreaterThan(-1);
-      expected.splice(index, 1);
     }
-    expect(queue.length).toBe(expected.length);
   }
 }
 
 describe("ExpiryQueue", () => {
   it("takes entries earliest first, whatever order they came in", () => {
-    for (let seed = 1; seed <= 20; seed++) checkAgainstSortedList(seed, 0.8, 3_000);
-    for (let seed = 21; seed <= 25; seed++) checkAgainstSortedList(seed, 0, 3_000);
-    for (let seed = 26; seed <= 30; seed++) checkAgainstSortedList(seed, 1, 3_000);
+    for (let seed = 1; seed <= 20; seed++) checkRandomOrders(seed, 0.8, 3_000);
+    for (let seed = 21; seed <= 25; seed++) checkRandomOrders(seed, 0, 3_000);
+    for (let seed = 26; seed <= 30; seed++) checkRandomOrders(seed, 1, 3_000);
   });
 
-  it("keeps its order across the compaction of a long run of entries taken in time order", () => {
-    const queue = new ExpiryQueue();
-    for (let index = 0; index < 10_000; index++) queue.push(index, `id-${index}`);
-    // An earlier entry goes beside the run, not into it.
-    queue.push(4_999.5, "late");
-    const taken: string[] = [];
-    for (let due = queue.popDue(7_000); due !== undefined; due = queue.popDue(7_000)) {
-      taken.push(due.id);
-      // New entries keep arriving at the end of the run while the front is taken.
-      if (taken.length % 3 === 0) queue.push(10_000 + taken.length, `new-${taken.length}`);
+  it("keeps its order while a long run is cut down beside entries waiting in the heap", () => {
+    const checked = new CheckedQueue();
+    for (let time = 0; time < 6_000; time++) checked.push(time);
+    // Earlier than the run's last entry: these wait beside the run.
+    for (let index = 0; index < 300; index++) checked.push(index * 17 + 0.5);
+    let step = 0;
+    // Taking 4,000 cuts the run down several times while the heap still holds entries.
+    while (checked.pop(3_999.9, `step ${step}`)) {
+      step++;
+      if (step % 5 === 0) checked.push(6_000 + step);
     }
-    expect(taken.length).toBe(7_002);
-    expect(taken[4_999]).toBe("id-4999");
-    expect(taken[5_000]).toBe("late");
-    expect(taken[7_001]).toBe("id-7000");
-    expect(queue.length).toBe(10_001 - 7_002 + Math.floor(7_002 / 3));
-    expect(queue.popDue(Number.POSITIVE_INFINITY)).toEqual({ time: 7_001, id: "id-7001" });
+    expect(step).toBe(4_000 + 236);
+    // The run drains completely, and a new entry earlier than the heap's first starts it afresh.
+    while (checked.pop(Number.POSITIVE_INFINITY, `drain ${step}`)) step++;
+    checked.push(10);
+    checked.push(5);
+    checked.push(20);
+    while (checked.pop(Number.POSITIVE_INFINITY, `again ${step}`)) step++;
+    expect(checked.queue.length).toBe(0);
   });
 
   it("answers nothing when empty or when nothing is due yet", () => {
