@@ -21,6 +21,7 @@ export const PORTABLE_CORE_TESTS: readonly (readonly [name: string, load: Load])
   ["error-guards", () => import("../../packages/core/test/error-guards.test.ts")],
   ["events", () => import("../../packages/core/test/events.test.ts")],
   ["expiry", () => import("../../packages/core/test/expiry.test.ts")],
+  ["expiry-queue", () => import("../../packages/core/test/expiry-queue.test.ts")],
   ["forwarded-headers", () => import("../../packages/core/test/forwarded-headers.test.ts")],
   ["lifecycle", () => import("../../packages/core/test/lifecycle.test.ts")],
   // The store conformance suite against MemoryStore, and MemoryStore's own tests. The suite
