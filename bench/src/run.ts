@@ -59,15 +59,15 @@ const variants = VARIANTS.filter(
 
 let micro: MicroResults | null = null;
 const load = await LoadGenerator.start();
-log(`starting ${variants.length} servers`);
-const servers = await startServers(variants, redisPrefix);
-const cookies = await measureCookies(servers);
-const probes = await runProbes(servers);
-await stopServers(servers);
+/** Starts one server per variant: for the probes, then afresh for every round. */
 const startRound = (): Promise<ReadonlyMap<string, RunningServer>> => {
   log(`starting ${variants.length} servers`);
   return startServers(variants, redisPrefix);
 };
+const servers = await startRound();
+const cookies = await measureCookies(servers);
+const probes = await runProbes(servers);
+await stopServers(servers);
 const samples =
   process.env.BENCH_SKIP_HTTP === "1"
     ? []

@@ -82,7 +82,7 @@ describe("ExpiryQueue", () => {
       if (step % 5 === 0) checked.push(6_000 + step);
     }
     expect(step).toBe(4_000 + 236);
-    // The run drains completely, and a new entry earlier than the heap's first starts it afresh.
+    // Drained, the queue starts afresh: a first entry opens a new run, an earlier one the heap.
     while (checked.pop(Number.POSITIVE_INFINITY, `drain ${step}`)) step++;
     checked.push(10);
     checked.push(5);
