@@ -58,11 +58,30 @@ function bareLogin(framework: Framework, extra: "headers" | "kept"): Variant {
   };
 }
 
+/**
+ * A bare app with one middleware in front of its routes, measured on reads only: it parses the
+ * session cookie, finds a record in a `Map` and puts it on the request the framework's way
+ * (`req.session`, `ctx.session`, `c.set`, a decorated `request.session`), and the read route
+ * answers from it. What one session middleware costs on the framework, before any library's own
+ * work: the ceiling of any session library's read.
+ */
+function bareAttached(framework: Framework): Variant {
+  return {
+    id: `${framework}-bare-attached`,
+    framework,
+    label: "bare + one middleware that finds a record and puts it on the request",
+    kind: "bare",
+    store: "none",
+    paths: ["read"],
+  };
+}
+
 /** Every variant, one server process each. */
 export const VARIANTS: readonly Variant[] = [
   { id: "express-bare", framework: "express", label: "bare", kind: "bare", store: "none" },
   bareLogin("express", "headers"),
   bareLogin("express", "kept"),
+  bareAttached("express"),
   {
     id: "express-sesame",
     framework: "express",
@@ -105,6 +124,7 @@ export const VARIANTS: readonly Variant[] = [
   { id: "koa-bare", framework: "koa", label: "bare", kind: "bare", store: "none" },
   bareLogin("koa", "headers"),
   bareLogin("koa", "kept"),
+  bareAttached("koa"),
   {
     id: "koa-sesame",
     framework: "koa",
@@ -130,6 +150,7 @@ export const VARIANTS: readonly Variant[] = [
   { id: "hono-bare", framework: "hono", label: "bare", kind: "bare", store: "none" },
   bareLogin("hono", "headers"),
   bareLogin("hono", "kept"),
+  bareAttached("hono"),
   {
     id: "hono-sesame",
     framework: "hono",
@@ -163,6 +184,7 @@ export const VARIANTS: readonly Variant[] = [
   { id: "fastify-bare", framework: "fastify", label: "bare", kind: "bare", store: "none" },
   bareLogin("fastify", "headers"),
   bareLogin("fastify", "kept"),
+  bareAttached("fastify"),
   {
     id: "fastify-sesame",
     framework: "fastify",

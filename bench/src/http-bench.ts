@@ -63,11 +63,14 @@ const BARE_COOKIE = `__Host-sid=${"A".repeat(43)}`;
  * Runs in the order of one round: per framework and path, the bare server then every session
  * variant (bare A B C, bare A B C …), so each path's ratios to bare pair runs of the same round.
  */
-export function scheduleRound(servers: ReadonlyMap<string, RunningServer>): ScheduledRun[] {
+export function scheduleRound(
+  servers: ReadonlyMap<string, RunningServer>,
+  paths: readonly PathId[] = PATHS,
+): ScheduledRun[] {
   const runs: ScheduledRun[] = [];
   for (const framework of FRAMEWORKS) {
     const variants = VARIANTS.filter((variant) => variant.framework === framework);
-    for (const path of PATHS) {
+    for (const path of PATHS.filter((known) => paths.includes(known))) {
       for (const variant of variants) {
         const server = servers.get(variant.id);
         const runsPath = variant.paths === undefined || variant.paths.includes(path);
@@ -157,13 +160,14 @@ export async function runHttpBench(
   settings: LoadSettings,
   tools: { load: LoadGenerator; redis: BenchRedisClient | null },
   log: (line: string) => void,
+  paths: readonly PathId[] = PATHS,
 ): Promise<RunSample[]> {
   const context = { ...tools, connections: settings.connections };
   const samples: RunSample[] = [];
   for (let round = 1; round <= settings.rounds; round++) {
     const servers = await startRound();
     try {
-      const schedule = scheduleRound(servers);
+      const schedule = scheduleRound(servers, paths);
       log(
         `round ${round}/${settings.rounds}: ${servers.size} fresh servers, ` +
           `warming up ${schedule.length} runs × ${settings.warmupSeconds} s`,

@@ -4,14 +4,14 @@
  * stopped by PID at the end, on error and on Ctrl-C; the benchmark's Redis keys are deleted.
  *
  * Environment: BENCH_DURATION, BENCH_WARMUP, BENCH_ROUNDS, BENCH_CONNECTIONS (load settings),
- * BENCH_FRAMEWORKS (e.g. "express,hono"), BENCH_SKIP_MICRO=1, BENCH_SKIP_HTTP=1,
+ * BENCH_FRAMEWORKS (e.g. "express,hono"), BENCH_PATHS (e.g. "read,create"), BENCH_SKIP_MICRO=1, BENCH_SKIP_HTTP=1,
  * BENCH_REDIS_URL, BENCH_OUTPUT (default RESULTS.md).
  *
  * @module
  */
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { loadSettingsFromEnv, VARIANTS } from "./config.js";
+import { loadSettingsFromEnv, PATHS, type PathId, VARIANTS } from "./config.js";
 import { describeEnvironment, loadAverage } from "./environment.js";
 import { runHttpBench } from "./http-bench.js";
 import { LoadGenerator } from "./load-client.js";
@@ -51,6 +51,7 @@ redis = await connectRedis(redisUrl()).catch((error: unknown) => {
 });
 const environment = await describeEnvironment(settings, redis);
 const frameworks = process.env.BENCH_FRAMEWORKS?.split(",");
+const paths = (process.env.BENCH_PATHS?.split(",") ?? PATHS) as PathId[];
 const variants = VARIANTS.filter(
   (variant) =>
     (variant.store !== "redis" || redis !== null) &&
@@ -71,7 +72,7 @@ await stopServers(servers);
 const samples =
   process.env.BENCH_SKIP_HTTP === "1"
     ? []
-    : await runHttpBench(startRound, settings, { load, redis }, log);
+    : await runHttpBench(startRound, settings, { load, redis }, log, paths);
 await stopAllChildren();
 if (process.env.BENCH_SKIP_MICRO !== "1") micro = await runMicro(log);
 environment.loadAverageEnd = loadAverage();

@@ -10,10 +10,12 @@ import { getSession, sessionMiddleware } from "@sesame/express";
 import express, { type Express, type Request, type RequestHandler } from "express";
 import { connectRedis, deleteKeysWithPrefix, redisUrl } from "../redis.js";
 import {
+  type AttachedRecord,
   BENCH_SECRET,
   type BenchData,
   bareUserId,
   countCalls,
+  findAttachedRecord,
   type HostedVariant,
   hostVariant,
   IDLE_TIMEOUT_SECONDS,
@@ -89,11 +91,27 @@ const keptOps: SessionOps = {
   },
 };
 
-function bareVariant(ops: SessionOps = bareOps): HostedVariant {
+function bareVariant(ops: SessionOps = bareOps, middleware: RequestHandler[] = []): HostedVariant {
   return {
     storeCalls: null,
-    build: () => ({ main: sessionApp("", [], ops), touch: sessionApp("/t", [], ops) }),
+    build: () => ({
+      main: sessionApp("", middleware, ops),
+      touch: sessionApp("/t", middleware, ops),
+    }),
   };
+}
+
+/** The request's `session` slot, as the `-bare-attached` app uses it. */
+const attachedOf = (req: Request): { session?: AttachedRecord } =>
+  req as unknown as { session?: AttachedRecord };
+
+/** The bare app with one middleware that finds the cookie's record and puts it in `req.session`. */
+function bareAttachedVariant(): HostedVariant {
+  const attach: RequestHandler = (req, _res, next) => {
+    attachedOf(req).session = findAttachedRecord(req.headers.cookie);
+    next();
+  };
+  return bareVariant({ ...bareOps, userId: (req) => attachedOf(req).session?.userId }, [attach]);
 }
 
 function sesameApp(prefix: string, manager: SessionManager<BenchData>): Express {
@@ -187,6 +205,7 @@ async function createVariant(id: string): Promise<HostedVariant> {
   if (id === "express-bare") return bareVariant();
   if (id === "express-bare-headers") return bareVariant(headersOnlyOps);
   if (id === "express-bare-kept") return bareVariant(keptOps);
+  if (id === "express-bare-attached") return bareAttachedVariant();
   if (id === "express-sesame") return sesameVariant((calls) => countedMemoryStore(calls));
   if (id === "express-sesame-signed") {
     return sesameVariant((calls) => countedMemoryStore(calls), true);

@@ -15,9 +15,11 @@ import Fastify, {
   type FastifyRequest,
 } from "fastify";
 import {
+  type AttachedRecord,
   BENCH_SECRET,
   bareUserId,
   countCalls,
+  findAttachedRecord,
   type HostedVariant,
   hostVariant,
   IDLE_TIMEOUT_SECONDS,
@@ -115,6 +117,33 @@ function bareVariant(ops: SessionOps = bareOps): HostedVariant {
   };
 }
 
+type AttachedRequest = FastifyRequest & { attached: AttachedRecord | undefined | null };
+
+/**
+ * The bare app with one `onRequest` hook that finds the cookie's record and puts it on a
+ * decorated request property (named apart from sesame's typed `request.session`).
+ */
+function bareAttachedVariant(): HostedVariant {
+  const plugins: Plugins = async (app) => {
+    app.decorateRequest("attached", null);
+    app.addHook("onRequest", (request, _reply, done) => {
+      (request as AttachedRequest).attached = findAttachedRecord(request.headers.cookie);
+      done();
+    });
+  };
+  const ops: SessionOps = {
+    ...bareOps,
+    userId: (request) => (request as AttachedRequest).attached?.userId,
+  };
+  return {
+    storeCalls: null,
+    build: () => ({
+      main: sessionApp("", plugins, ops),
+      touch: sessionApp("/t", plugins, ops),
+    }),
+  };
+}
+
 const sesameOps: SessionOps = {
   login: (request) => request.session.create(nextUserId(request.url)),
   userId: (request) => request.session.userId,
@@ -202,6 +231,7 @@ function fastifySessionVariant(): HostedVariant {
 function createVariant(id: string): HostedVariant {
   if (id === "fastify-bare") return bareVariant();
   if (id === "fastify-bare-headers") return bareVariant(headersOnlyOps);
+  if (id === "fastify-bare-attached") return bareAttachedVariant();
   if (id === "fastify-bare-kept") return bareVariant(keptOps);
   if (id === "fastify-sesame") return sesameVariant(false);
   if (id === "fastify-sesame-signed") return sesameVariant(true);

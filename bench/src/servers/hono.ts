@@ -12,10 +12,12 @@ import { type Context, type Env, Hono, type MiddlewareHandler } from "hono";
 import { sessionMiddleware as honoSessions, MemoryStore, type Session } from "hono-sessions";
 import {
   ABSOLUTE_TIMEOUT_SECONDS,
+  type AttachedRecord,
   BENCH_SECRET,
   type BenchData,
   bareUserId,
   countCalls,
+  findAttachedRecord,
   type HostedVariant,
   hostVariant,
   IDLE_TIMEOUT_SECONDS,
@@ -91,6 +93,25 @@ function bareVariant(ops: SessionOps<Env> = bareOps): HostedVariant {
   return {
     storeCalls: null,
     build: () => ({ main: sessionApp("", [], ops), touch: sessionApp("/t", [], ops) }),
+  };
+}
+
+type AttachedEnv = { Variables: { session: AttachedRecord | undefined } };
+
+/** The bare app with one middleware that finds the cookie's record and sets it on the context. */
+function bareAttachedVariant(): HostedVariant {
+  const attach: MiddlewareHandler<AttachedEnv> = async (c, next) => {
+    c.set("session", findAttachedRecord(c.req.header("cookie")));
+    await next();
+  };
+  const ops: SessionOps<AttachedEnv> = {
+    login: () => {},
+    userId: (c) => c.get("session")?.userId,
+    write: () => {},
+  };
+  return {
+    storeCalls: null,
+    build: () => ({ main: sessionApp("", [attach], ops), touch: sessionApp("/t", [attach], ops) }),
   };
 }
 
@@ -189,6 +210,7 @@ function createVariant(id: string): HostedVariant {
   if (id === "hono-bare") return bareVariant();
   if (id === "hono-bare-headers") return bareVariant(headersOnlyOps);
   if (id === "hono-bare-kept") return bareVariant(keptOps);
+  if (id === "hono-bare-attached") return bareAttachedVariant();
   if (id === "hono-sesame") return sesameVariant(false);
   if (id === "hono-sesame-signed") return sesameVariant(true);
   if (id === "hono-sessions") return honoSessionsVariant();

@@ -63,6 +63,27 @@ export function bareUserId(cookieHeader: string | undefined): string {
   return BARE_USER_ID;
 }
 
+/** What the `-bare-attached` apps' middleware puts on the request: a session's user. */
+export interface AttachedRecord {
+  userId: string;
+}
+
+/** The one record the `-bare-attached` apps find, under the bare cookie's value. */
+const attachedRecords = new Map<string, AttachedRecord>([
+  ["A".repeat(43), { userId: BARE_USER_ID }],
+]);
+
+/**
+ * What any session middleware does on a read before the route runs, and nothing else: parses
+ * the session cookie out of the `Cookie` header and finds its record in a `Map`. The
+ * `-bare-attached` apps put the answer on the request in their framework's own way, so the
+ * report shows what one session middleware costs a framework by itself, whatever the library.
+ */
+export function findAttachedRecord(cookieHeader: string | undefined): AttachedRecord | undefined {
+  const [value] = getCookieValues(cookieHeader, "__Host-sid");
+  return value === undefined ? undefined : attachedRecords.get(value);
+}
+
 /**
  * The `Set-Cookie` line the `-bare-headers` apps send at login: sesame's signed cookie, same
  * name, attributes and length, with a fixed value.

@@ -13,10 +13,12 @@ import Koa, {
 } from "koa";
 import createSession from "koa-session";
 import {
+  type AttachedRecord,
   BENCH_SECRET,
   type BenchData,
   bareUserId,
   countCalls,
+  findAttachedRecord,
   type HostedVariant,
   hostVariant,
   IDLE_TIMEOUT_SECONDS,
@@ -111,6 +113,27 @@ function bareVariant(ops: SessionOps<DefaultContext> = bareOps): HostedVariant {
   };
 }
 
+type AttachedContext = DefaultContext & { session?: AttachedRecord };
+
+/** The bare app with one middleware that finds the cookie's record and puts it in `ctx.session`. */
+function bareAttachedVariant(): HostedVariant {
+  const attach: Middleware<DefaultState, AttachedContext> = (ctx, next) => {
+    ctx.session = findAttachedRecord(ctx.get("cookie"));
+    return next();
+  };
+  const ops: SessionOps<AttachedContext> = {
+    ...(bareOps as SessionOps<AttachedContext>),
+    userId: (ctx) => ctx.session?.userId,
+  };
+  return {
+    storeCalls: null,
+    build: () => ({
+      main: sessionApp("", () => [attach], ops),
+      touch: sessionApp("/t", () => [attach], ops),
+    }),
+  };
+}
+
 const sesameOps: SessionOps<SessionContext<BenchData>> = {
   login: (ctx) => ctx.session.create(nextUserId(ctx.url)),
   userId: (ctx) => ctx.session.userId,
@@ -191,6 +214,7 @@ function createVariant(id: string): HostedVariant {
   if (id === "koa-bare") return bareVariant();
   if (id === "koa-bare-headers") return bareVariant(headersOnlyOps);
   if (id === "koa-bare-kept") return bareVariant(keptOps);
+  if (id === "koa-bare-attached") return bareAttachedVariant();
   if (id === "koa-sesame") return sesameVariant(false);
   if (id === "koa-sesame-signed") return sesameVariant(true);
   if (id === "koa-session") return koaSessionVariant();

@@ -118,7 +118,7 @@ function attach<Data extends JsonData<Data>>(
   if (typeof before === "object" && before !== null && before !== session) {
     (session as unknown as { [BEFORE]?: unknown })[BEFORE] = before;
   }
-  Object.assign(req, { session });
+  (req as { session?: unknown }).session = session;
   // A change the response must carry throws once its head is out, instead of being lost.
   session.closeOnceResponded(() => res.headersSent);
   // The response is held back only once there is something to commit.
