@@ -20,7 +20,10 @@ export interface Variant {
   framework: Framework;
   /** Column label in the tables. */
   label: string;
-  /** `bare`: the ceiling on every path; `sesame`: ours; `incumbent`: what users compare us with. */
+  /**
+   * `bare`: no session library, the ceiling (the extra bare apps run only their `paths`);
+   * `sesame`: ours; `incumbent`: what users compare us with.
+   */
   kind: "bare" | "sesame" | "incumbent";
   /** Where the sessions live. */
   store: "none" | "memory" | "redis";
@@ -61,7 +64,7 @@ function bareLogin(framework: Framework, extra: "headers" | "kept"): Variant {
 /**
  * A bare app with one middleware in front of its routes, measured on reads only: it parses the
  * session cookie, finds a record in a `Map` and puts it on the request the framework's way
- * (`req.session`, `ctx.session`, `c.set`, a decorated `request.session`), and the read route
+ * (`req.session`, `ctx.session`, `c.set`, a decorated request property), and the read route
  * answers from it. What one session middleware costs on the framework, before any library's own
  * work: the ceiling of any session library's read.
  */
@@ -250,6 +253,27 @@ export function loadSettingsFromEnv(env: NodeJS.ProcessEnv): LoadSettings {
     warmupSeconds: positive(env.BENCH_WARMUP, 0.5),
     rounds: positive(env.BENCH_ROUNDS, 5),
   };
+}
+
+/**
+ * A comma-separated choice from the environment (`BENCH_FRAMEWORKS`, `BENCH_PATHS`): every known
+ * value when unset or empty, else the values named; a `RangeError` names any it does not know.
+ */
+export function chosenFromEnv<T extends string>(
+  name: string,
+  text: string | undefined,
+  known: readonly T[],
+): T[] {
+  const chosen = (text ?? "")
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
+  if (chosen.length === 0) return [...known];
+  const unknown = chosen.filter((entry) => !(known as readonly string[]).includes(entry));
+  if (unknown.length > 0) {
+    throw new RangeError(`${name}: unknown ${unknown.join(", ")} (known: ${known.join(", ")})`);
+  }
+  return chosen as T[];
 }
 
 function positive(text: string | undefined, fallback: number): number {

@@ -83,7 +83,8 @@ export function scheduleRound(
 
 /**
  * The `Cookie` headers the connections take turns sending: none, one session, or a pool of
- * sessions, as the path asks; the bare server, which has no sessions, gets {@link BARE_COOKIE}.
+ * sessions, as the path asks; the bare servers get {@link BARE_COOKIE} (the `-bare-attached` ones
+ * keep one record under its value).
  */
 async function cookiesFor(run: ScheduledRun, connections: number): Promise<string[]> {
   const { cookies } = PATH_REQUESTS[run.path];

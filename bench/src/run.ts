@@ -4,14 +4,14 @@
  * stopped by PID at the end, on error and on Ctrl-C; the benchmark's Redis keys are deleted.
  *
  * Environment: BENCH_DURATION, BENCH_WARMUP, BENCH_ROUNDS, BENCH_CONNECTIONS (load settings),
- * BENCH_FRAMEWORKS (e.g. "express,hono"), BENCH_PATHS (e.g. "read,create"), BENCH_SKIP_MICRO=1, BENCH_SKIP_HTTP=1,
- * BENCH_REDIS_URL, BENCH_OUTPUT (default RESULTS.md).
+ * BENCH_FRAMEWORKS (e.g. "express,hono"), BENCH_PATHS (e.g. "read,create"), BENCH_SKIP_MICRO=1,
+ * BENCH_SKIP_HTTP=1, BENCH_REDIS_URL, BENCH_OUTPUT (default RESULTS.md).
  *
  * @module
  */
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { loadSettingsFromEnv, PATHS, type PathId, VARIANTS } from "./config.js";
+import { chosenFromEnv, FRAMEWORKS, loadSettingsFromEnv, PATHS, VARIANTS } from "./config.js";
 import { describeEnvironment, loadAverage } from "./environment.js";
 import { runHttpBench } from "./http-bench.js";
 import { LoadGenerator } from "./load-client.js";
@@ -30,6 +30,8 @@ const log = (line: string): void => {
   process.stderr.write(`[${String(seconds).padStart(3)} s] ${line}\n`);
 };
 const settings = loadSettingsFromEnv(process.env);
+const frameworks = chosenFromEnv("BENCH_FRAMEWORKS", process.env.BENCH_FRAMEWORKS, FRAMEWORKS);
+const paths = chosenFromEnv("BENCH_PATHS", process.env.BENCH_PATHS, PATHS);
 const redisPrefix = `sesame-bench-${process.pid}-`;
 let redis: BenchRedisClient | null = null;
 
@@ -50,12 +52,11 @@ redis = await connectRedis(redisUrl()).catch((error: unknown) => {
   return null;
 });
 const environment = await describeEnvironment(settings, redis);
-const frameworks = process.env.BENCH_FRAMEWORKS?.split(",");
-const paths = (process.env.BENCH_PATHS?.split(",") ?? PATHS) as PathId[];
 const variants = VARIANTS.filter(
   (variant) =>
     (variant.store !== "redis" || redis !== null) &&
-    (frameworks === undefined || frameworks.includes(variant.framework)),
+    frameworks.includes(variant.framework) &&
+    (variant.paths ?? PATHS).some((path) => paths.includes(path)),
 );
 
 let micro: MicroResults | null = null;

@@ -1,6 +1,7 @@
 /**
- * Express 5 benchmark server. `BENCH_VARIANT` picks one of: express-bare, express-sesame,
- * express-sesame-redis, express-session, express-session-redis.
+ * Express 5 benchmark server. `BENCH_VARIANT` picks one of: express-bare, express-bare-headers,
+ * express-bare-kept, express-bare-attached, express-sesame, express-sesame-signed,
+ * express-session, express-sesame-redis, express-session-redis.
  *
  * @module
  */

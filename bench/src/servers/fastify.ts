@@ -1,6 +1,7 @@
 /**
- * Fastify 5 benchmark server. `BENCH_VARIANT` picks one of: fastify-bare, fastify-sesame,
- * fastify-sesame-signed, fastify-session.
+ * Fastify 5 benchmark server. `BENCH_VARIANT` picks one of: fastify-bare, fastify-bare-headers,
+ * fastify-bare-kept, fastify-bare-attached, fastify-sesame, fastify-sesame-signed,
+ * fastify-session.
  *
  * @module
  */

@@ -1,6 +1,7 @@
 /**
  * Hono (on @hono/node-server) benchmark server. `BENCH_VARIANT` picks one of: hono-bare,
- * hono-sesame, hono-sessions, hono-session.
+ * hono-bare-headers, hono-bare-kept, hono-bare-attached, hono-sesame, hono-sesame-signed,
+ * hono-sessions, hono-session.
  *
  * @module
  */

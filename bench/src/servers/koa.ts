@@ -1,5 +1,6 @@
 /**
- * Koa 3 benchmark server. `BENCH_VARIANT` picks one of: koa-bare, koa-sesame, koa-session.
+ * Koa 3 benchmark server. `BENCH_VARIANT` picks one of: koa-bare, koa-bare-headers,
+ * koa-bare-kept, koa-bare-attached, koa-sesame, koa-sesame-signed, koa-session.
  *
  * @module
  */
