@@ -25,6 +25,7 @@ export default defineConfig({
       project("postgres", "packages/store-postgres", { fileParallelism: false }),
       project("demo", "examples/demo", { fileParallelism: false, testTimeout: 120_000 }),
       project("hardening", "hardening", { fileParallelism: false, testTimeout: 300_000 }),
+      project("bench", "bench"),
     ],
   },
 });

@@ -14,6 +14,7 @@ import {
   VARIANTS,
 } from "./config.js";
 import type { LoadGenerator } from "./load-client.js";
+import { BARE_COOKIE_VALUE } from "./protocol.js";
 import {
   type BenchRedisClient,
   type CommandCounts,
@@ -57,7 +58,7 @@ interface ScheduledRun {
 }
 
 /** A `Cookie` header shaped like sesame's unsigned one, for the bare server to parse. */
-const BARE_COOKIE = `__Host-sid=${"A".repeat(43)}`;
+const BARE_COOKIE = `__Host-sid=${BARE_COOKIE_VALUE}`;
 
 /**
  * Runs in the order of one round: per framework and path, the bare server then every session

@@ -5,6 +5,12 @@
  * @module
  */
 
+/**
+ * The session cookie value the bare servers get (the unsigned sesame cookie's length); the
+ * `-bare-attached` ones keep their one record under it.
+ */
+export const BARE_COOKIE_VALUE = "A".repeat(43);
+
 /** Sent by a server once it listens. */
 export interface ReadyMessage {
   type: "ready";

@@ -7,7 +7,7 @@
  */
 import { createServer, type RequestListener, type ServerResponse } from "node:http";
 import { getCookieValues } from "@sesame/core";
-import type { ReadyMessage, ServerStats } from "../protocol.js";
+import { BARE_COOKIE_VALUE, type ReadyMessage, type ServerStats } from "../protocol.js";
 
 /** Store method calls by name. */
 export type StoreCalls = Record<string, number>;
@@ -70,7 +70,7 @@ export interface AttachedRecord {
 
 /** The one record the `-bare-attached` apps find, under the bare cookie's value. */
 const attachedRecords = new Map<string, AttachedRecord>([
-  ["A".repeat(43), { userId: BARE_USER_ID }],
+  [BARE_COOKIE_VALUE, { userId: BARE_USER_ID }],
 ]);
 
 /**
