@@ -1,6 +1,7 @@
 /**
  * Messages between the orchestrator and its child processes (servers, load generator, micro
- * benchmarks), and the JSON the servers' control routes answer.
+ * benchmarks), the JSON the servers' control routes answer, and the values both sides must
+ * agree on (the bare servers' cookie).
  *
  * @module
  */

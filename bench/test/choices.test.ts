@@ -1,7 +1,13 @@
+/**
+ * The harness's own choices: which frameworks and paths a run takes, the order of one round's
+ * runs, and the record the bare read floor finds under the cookie the bare servers get.
+ */
 import { describe, expect, it } from "vitest";
-import { chosenFromEnv, FRAMEWORKS, PATHS, VARIANTS } from "../src/config.js";
+import { chosenFromEnv, FRAMEWORKS, PATHS, type PathId, VARIANTS } from "../src/config.js";
 import { scheduleRound } from "../src/http-bench.js";
+import { BARE_COOKIE_VALUE } from "../src/protocol.js";
 import type { RunningServer } from "../src/server-pool.js";
+import { BARE_USER_ID, findAttachedRecord } from "../src/servers/host.js";
 
 describe("chosenFromEnv", () => {
   it("chooses every known value when the variable is unset, empty or only commas", () => {
@@ -26,13 +32,15 @@ describe("chosenFromEnv", () => {
 
 describe("scheduleRound", () => {
   // Scheduling looks only at each server's variant.
-  const servers = new Map(
-    VARIANTS.filter((variant) => variant.framework === "koa").map((variant) => [
-      variant.id,
-      { variant } as RunningServer,
-    ]),
-  );
-  const scheduled = (paths?: readonly (typeof PATHS)[number][]) =>
+  const serversOf = (frameworks: readonly string[]) =>
+    new Map(
+      VARIANTS.filter((variant) => frameworks.includes(variant.framework)).map((variant) => [
+        variant.id,
+        { variant } as RunningServer,
+      ]),
+    );
+  const servers = serversOf(["koa"]);
+  const scheduled = (paths?: readonly PathId[]) =>
     scheduleRound(servers, paths).map((run) => `${run.server.variant.id} ${run.path}`);
 
   it("runs only the chosen paths, in table order, bare first", () => {
@@ -48,6 +56,14 @@ describe("scheduleRound", () => {
     expect(both.indexOf("koa-bare create")).toBe(5);
   });
 
+  it("runs one framework's runs before the next's", () => {
+    const runs = scheduleRound(serversOf(["hono", "express"]), ["read"]).map(
+      (run) => run.server.variant.framework,
+    );
+    expect(runs.lastIndexOf("express")).toBeLessThan(runs.indexOf("hono"));
+    expect(runs.indexOf("hono")).toBeGreaterThan(0);
+  });
+
   it("runs a variant limited to some paths on those only", () => {
     const all = scheduled();
     expect(all.filter((run) => run.startsWith("koa-bare-attached "))).toEqual([
@@ -55,5 +71,13 @@ describe("scheduleRound", () => {
     ]);
     expect(all.filter((run) => run.startsWith("koa-bare-kept "))).toEqual(["koa-bare-kept create"]);
     expect(all.filter((run) => run.startsWith("koa-sesame "))).toHaveLength(PATHS.length);
+  });
+});
+
+describe("the bare read floor", () => {
+  it("finds its record under the cookie the bare servers get, and none under another", () => {
+    expect(findAttachedRecord(`__Host-sid=${BARE_COOKIE_VALUE}`)?.userId).toBe(BARE_USER_ID);
+    expect(findAttachedRecord(`__Host-sid=${"B".repeat(43)}`)).toBeUndefined();
+    expect(findAttachedRecord(undefined)).toBeUndefined();
   });
 });
