@@ -97,7 +97,10 @@ function targetSection(targets: readonly TargetCheck[]): string {
   const intro =
     "HTTP targets are checked on the req/s ratio (primary) and the CPU-per-request ratio (secondary); " +
     "micro-benchmark targets on the median (primary) and the mean (secondary), since other tenants of a " +
-    "shared machine inflate means.";
+    'shared machine inflate means. Beside each "of bare" target, "floor" is the bare app doing the least any ' +
+    "session library must on that path (a read: one middleware that finds a record; a login: the session's " +
+    "headers and one record kept), paired with bare in the same rounds: a floor below the target means no " +
+    "library could meet it on this machine.";
   return `${intro}\n\n${table(
     ["target", "measured", "primary", "secondary"],
     targets.map((check) => [
