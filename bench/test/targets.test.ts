@@ -8,8 +8,14 @@ import { summarizeRuns } from "../src/summary.js";
 import { checkTargets, type TargetCheck } from "../src/targets.js";
 
 /** One round of one variant on one path: `rps` requests a second at `cpu` µs each. */
-function sample(variantId: string, path: PathId, round: number, rps: number, cpu: number) {
-  const run: RunSample = {
+function sample(
+  variantId: string,
+  path: PathId,
+  round: number,
+  rps: number,
+  cpu: number,
+): RunSample {
+  return {
     variantId,
     path,
     round,
@@ -24,7 +30,6 @@ function sample(variantId: string, path: PathId, round: number, rps: number, cpu
     redisCommands: null,
     redisRoundTrips: null,
   };
-  return run;
 }
 
 /** The same figures in two rounds, so the ratios are paired ones. */
@@ -46,11 +51,28 @@ describe("the of-bare targets", () => {
       ...rounds("hono-bare", "create", 1000, 10),
       ...rounds("hono-bare-kept", "create", 500, 20),
       ...rounds("hono-sesame-signed", "create", 400, 25),
+      ...rounds("hono-sessions", "create", 500, 20),
     ]);
-    const check = target(checkTargets(runs, [], null), LOGIN);
+    const checks = checkTargets(runs, [], null);
+    const check = target(checks, LOGIN);
     expect(check.measured).toBe("0.40 (CPU 0.40); floor 0.50 (CPU 0.50), itself below the target");
     expect(check.met).toBe(false);
     expect(check.metOnSecondary).toBe(false);
+    // A target against an incumbent has no floor.
+    expect(target(checks, "hono create ≥ 1 × hono-sessions (MemoryStore)").measured).toBe(
+      "0.80 (CPU 0.80)",
+    );
+  });
+
+  it("do not flag a floor exactly at the target", () => {
+    const runs = summarizeRuns([
+      ...rounds("hono-bare", "create", 1000, 10),
+      ...rounds("hono-bare-kept", "create", 700, 10 / 0.7),
+      ...rounds("hono-sesame-signed", "create", 400, 25),
+    ]);
+    expect(target(checkTargets(runs, [], null), LOGIN).measured).toBe(
+      "0.40 (CPU 0.40); floor 0.70 (CPU 0.70)",
+    );
   });
 
   it("do not flag a floor that reaches the target on one measure", () => {
@@ -86,14 +108,17 @@ describe("the of-bare targets", () => {
   });
 
   it("pair the floor with bare round by round", () => {
-    // Round 2 runs at half speed for every variant: per-round ratios do not move.
+    // Paired: 0.6, 0.6 and 0.25 a round, median 0.6; the medians' ratio would be 300 / 800.
     const runs = summarizeRuns([
       sample("hono-bare", "create", 1, 1000, 10),
       sample("hono-bare", "create", 2, 500, 20),
+      sample("hono-bare", "create", 3, 800, 12.5),
       sample("hono-bare-kept", "create", 1, 600, 16),
       sample("hono-bare-kept", "create", 2, 300, 32),
+      sample("hono-bare-kept", "create", 3, 200, 50),
       sample("hono-sesame-signed", "create", 1, 400, 25),
       sample("hono-sesame-signed", "create", 2, 200, 50),
+      sample("hono-sesame-signed", "create", 3, 320, 31.25),
     ]);
     expect(target(checkTargets(runs, [], null), LOGIN).measured).toBe(
       "0.40 (CPU 0.40); floor 0.60 (CPU 0.63), itself below the target",
